@@ -1,0 +1,33 @@
+// onnxruntime-node, the oracle: run ONNX bytes and get bitloop Tensors back.
+import * as ort from "onnxruntime-node";
+import type { DType } from "../src/graph/dtype.ts";
+import { Tensor } from "../src/graph/tensor.ts";
+
+/** A loaded onnxruntime-node session (one thread, all graph optimizations off so it computes as written). */
+export async function ortSession(model: Uint8Array | string): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "disabled",
+  };
+  return typeof model === "string"
+    ? await ort.InferenceSession.create(model, options)
+    : await ort.InferenceSession.create(model, options);
+}
+
+/** Runs an onnxruntime session on bitloop tensors; returns outputs by name. */
+export async function ortRun(
+  session: ort.InferenceSession,
+  feeds: Record<string, Tensor>,
+): Promise<Record<string, Tensor>> {
+  const ortFeeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(feeds)) {
+    ortFeeds[name] = new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, [...t.dims]);
+  }
+  const out = await session.run(ortFeeds);
+  const result: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(out)) {
+    result[name] = new Tensor(t.type as DType, t.data as Tensor["data"], [...t.dims]);
+  }
+  return result;
+}
