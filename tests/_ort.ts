@@ -22,12 +22,20 @@ export async function ortRun(
 ): Promise<Record<string, Tensor>> {
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(feeds)) {
-    ortFeeds[name] = new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, [...t.dims]);
+    const tensor = new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, [...t.dims]);
+    // Where Float16Array exists (Bun), ort wraps float16 bits in one, which the native binding cannot read:
+    // hand it the raw Uint16Array bits instead.
+    if (t.type === "float16") Object.defineProperty(tensor, "data", { value: t.data });
+    ortFeeds[name] = tensor;
   }
   const out = await session.run(ortFeeds);
   const result: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(out)) {
-    result[name] = new Tensor(t.type as DType, t.data as Tensor["data"], [...t.dims]);
+    // float16 outputs may come back as a Float16Array (decoded values); bitloop holds the raw bits.
+    const data = t.type === "float16"
+      ? new Uint16Array((t.data as Uint16Array).buffer, (t.data as Uint16Array).byteOffset, t.data.length)
+      : t.data;
+    result[name] = new Tensor(t.type as DType, data as Tensor["data"], [...t.dims]);
   }
   return result;
 }

@@ -45,7 +45,7 @@ export function exportOnnx(model: Model): Uint8Array {
     opsetImport: Object.entries(model.opsets).map(([domain, version]) =>
       create(OperatorSetIdProtoSchema, { domain, version: BigInt(version) })
     ),
-    graph: graphToProto(model.graph),
+    graph: graphToProto(model.graph, (model.irVersion || 8) < 4),
     metadataProps: Object.entries(model.metadata).map(([key, value]) =>
       create(StringStringEntryProtoSchema, { key, value })
     ),
@@ -71,10 +71,17 @@ export function tensorToProto(name: string, t: Tensor): TensorProto {
   return proto;
 }
 
-function graphToProto(graph: Graph): GraphProto {
+/**
+ * IR versions before 4 require every initializer of the main graph to be listed as a graph input too
+ * (`weightsAsInputs`); importers drop such inputs again, so the round trip is lossless.
+ */
+function graphToProto(graph: Graph, weightsAsInputs: boolean): GraphProto {
+  const weights = weightsAsInputs
+    ? [...graph.initializers].map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }))
+    : [];
   return create(GraphProtoSchema, {
     name: graph.name,
-    input: graph.inputs.map(valueInfoToProto),
+    input: [...graph.inputs, ...weights].map(valueInfoToProto),
     output: graph.outputs.map(valueInfoToProto),
     valueInfo: [...graph.valueInfo.values()].map(valueInfoToProto),
     initializer: [...graph.initializers].map(([name, t]) => tensorToProto(name, t)),
@@ -93,6 +100,7 @@ function graphToProto(graph: Graph): GraphProto {
 
 function valueInfoToProto(v: ValueInfo): ValueInfoProto {
   const proto = create(ValueInfoProtoSchema, { name: v.name });
+  // No element type, no type at all: onnxruntime rejects elem_type 0 (so the importer ignores it too).
   if (v.dtype === undefined) return proto;
   const tensorType = create(TypeProto_TensorSchema, { elemType: dtypeToOnnx(v.dtype) });
   if (v.shape) {
@@ -119,18 +127,31 @@ function attributeToProto(name: string, a: Attribute): AttributeProto {
     case "float":
       return Object.assign(p, { type: AttrType.FLOAT, f: a.value });
     case "int":
-      return Object.assign(p, { type: AttrType.INT, i: BigInt(a.value) });
+      return Object.assign(p, { type: AttrType.INT, i: toInt64(a.value) });
     case "string":
       return Object.assign(p, { type: AttrType.STRING, s: enc.encode(a.value) });
     case "tensor":
       return Object.assign(p, { type: AttrType.TENSOR, t: tensorToProto("", a.value) });
     case "graph":
-      return Object.assign(p, { type: AttrType.GRAPH, g: graphToProto(a.value) });
+      return Object.assign(p, { type: AttrType.GRAPH, g: graphToProto(a.value, false) });
     case "floats":
       return Object.assign(p, { type: AttrType.FLOATS, floats: a.value });
     case "ints":
-      return Object.assign(p, { type: AttrType.INTS, ints: a.value.map((v) => BigInt(v)) });
+      return Object.assign(p, { type: AttrType.INTS, ints: a.value.map(toInt64) });
     case "strings":
       return Object.assign(p, { type: AttrType.STRINGS, strings: a.value.map((s) => enc.encode(s)) });
   }
+}
+
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+
+/**
+ * An int attribute as int64. The importer turns INT64_MAX/MIN (ONNX's "to the end" markers) into the
+ * numbers ±2^63, which saturate back to the same int64 here.
+ */
+function toInt64(v: number): bigint {
+  if (v >= 2 ** 63) return INT64_MAX;
+  if (v <= -(2 ** 63)) return INT64_MIN;
+  return BigInt(Math.trunc(v));
 }
