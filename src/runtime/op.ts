@@ -41,6 +41,9 @@ export interface OpDefinition {
   run(inputs: readonly (Tensor | undefined)[], attrs: Attrs, ctx: KernelContext): Tensor[];
 }
 
+/** The value type of an attribute kind. */
+type AttributeValue<K extends AttributeKind> = { [A in Attribute as A["kind"]]: A["value"] }[K];
+
 /** Typed, defaulted access to a node's attributes. */
 export class Attrs {
   readonly #attributes: Record<string, Attribute>;
@@ -100,10 +103,10 @@ export class Attrs {
     return g;
   }
 
-  #get<K extends AttributeKind>(name: string, kind: K): Extract<Attribute, { kind: K }>["value"] | undefined {
+  #get<K extends AttributeKind>(name: string, kind: K): AttributeValue<K> | undefined {
     const a = this.#attributes[name];
     if (a === undefined) return undefined;
     if (a.kind !== kind) throw new TypeError(`Attribute "${name}" is ${a.kind}, expected ${kind}`);
-    return a.value as Extract<Attribute, { kind: K }>["value"];
+    return a.value as AttributeValue<K>;
   }
 }
