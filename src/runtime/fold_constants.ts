@@ -4,11 +4,22 @@
  * (Shape→Gather→Concat→Reshape chains) and weight preprocessing in exported graphs collapse this way.
  * @module
  */
-import type { Graph, Model } from "../graph/graph.ts";
+import type { Graph, Model, Node } from "../graph/graph.ts";
+import type { Tensor } from "../graph/tensor.ts";
 import { executeGraph } from "./executor.ts";
 
 /** Ops never folded: their value is not a function of their inputs, or they hold subgraphs. */
-const NEVER_FOLD = new Set(["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "If", "Loop", "Scan", "Dropout"]);
+const NEVER_FOLD = new Set([
+  "RandomNormal",
+  "RandomUniform",
+  "RandomNormalLike",
+  "RandomUniformLike",
+  "Multinomial",
+  "If",
+  "Loop",
+  "Scan",
+  "Dropout",
+]);
 
 /** Folds constant nodes of the main graph and every subgraph. Returns how many nodes were folded. */
 export function foldConstants(model: Model): number {
@@ -16,26 +27,39 @@ export function foldConstants(model: Model): number {
   return foldGraph(model.graph, opset);
 }
 
+/**
+ * Runs one node on the given input values (undefined for omitted inputs) with the reference kernels and
+ * returns its outputs in order. Used for constant folding and by shape inference.
+ */
+export function evaluateNode(node: Node, inputs: (Tensor | undefined)[], opset: number): Tensor[] {
+  const initializers = new Map<string, Tensor>();
+  node.inputs.forEach((name, i) => name && inputs[i] && initializers.set(name, inputs[i]!));
+  const outputs = node.outputs.map((name, i) => ({ name: name || `unused:${i}`, dtype: undefined, shape: undefined }));
+  const single: Graph = {
+    name: `evaluate:${node.name}`,
+    inputs: [],
+    outputs,
+    initializers,
+    nodes: [{ ...node, outputs: outputs.map((o) => o.name) }],
+    valueInfo: new Map(),
+  };
+  return executeGraph(single, new Map(), opset);
+}
+
 function foldGraph(graph: Graph, opset: number): number {
   let folded = 0;
   const kept = [];
   for (const node of graph.nodes) {
-    for (const attr of Object.values(node.attributes)) if (attr.kind === "graph") folded += foldGraph(attr.value, opset);
+    for (const attr of Object.values(node.attributes)) {
+      if (attr.kind === "graph") folded += foldGraph(attr.value, opset);
+    }
     const constant = !NEVER_FOLD.has(node.op) && node.inputs.every((name) => !name || graph.initializers.has(name));
     if (!constant || node.inputs.length === 0) {
       kept.push(node);
       continue;
     }
-    const single: Graph = {
-      name: `fold:${node.name}`,
-      inputs: [],
-      outputs: node.outputs.filter((o) => o).map((name) => ({ name, dtype: undefined, shape: undefined })),
-      initializers: graph.initializers,
-      nodes: [node],
-      valueInfo: new Map(),
-    };
-    const values = executeGraph(single, new Map(), opset);
-    single.outputs.forEach((o, i) => graph.initializers.set(o.name, values[i]!));
+    const values = evaluateNode(node, node.inputs.map((name) => graph.initializers.get(name)), opset);
+    node.outputs.forEach((name, i) => name && graph.initializers.set(name, values[i]!));
     folded++;
   }
   graph.nodes = kept;

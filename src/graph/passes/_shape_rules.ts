@@ -3,7 +3,7 @@
 import type { DType } from "../dtype.ts";
 import type { Attribute, Dim, Node } from "../graph.ts";
 import { dtypeFromOnnx } from "../dtype.ts";
-import { type Tensor, toNumbers } from "../tensor.ts";
+import { fromNumbers, type Tensor, toNumbers } from "../tensor.ts";
 
 /** What is known about one value during inference. */
 export interface Known {
@@ -169,7 +169,8 @@ const squeeze: ShapeRule = ([x, a], node) => {
 const flatten: ShapeRule = ([x], node) => {
   if (!x?.shape) return [{ dtype: x?.dtype, shape: undefined }];
   const axis = axisOf(attr(node, "axis", "int") ?? 1, x.shape.length);
-  const product = (ds: Dim[]): Dim => ds.reduce<Dim>((p, d) => (typeof p === "number" && typeof d === "number" ? p * d : null), 1);
+  const product = (ds: Dim[]): Dim =>
+    ds.reduce<Dim>((p, d) => (typeof p === "number" && typeof d === "number" ? p * d : null), 1);
   return [{ dtype: x.dtype, shape: [product(x.shape.slice(0, axis)), product(x.shape.slice(axis))] }];
 };
 
@@ -179,7 +180,9 @@ const reduce: ShapeRule = ([x, a], node) => {
   const axesList = attr(node, "axes", "ints") ?? constInts(a);
   const noop = attr(node, "noop_with_empty_axes", "int") === 1;
   if (a && !a.value) return [{ dtype: x.dtype, shape: undefined }];
-  const axes = new Set((axesList && axesList.length > 0 ? axesList : noop ? [] : x.shape.map((_, i) => i)).map((ax) => axisOf(ax, rank)));
+  const axes = new Set(
+    (axesList && axesList.length > 0 ? axesList : noop ? [] : x.shape.map((_, i) => i)).map((ax) => axisOf(ax, rank)),
+  );
   const keep = (attr(node, "keepdims", "int") ?? 1) === 1;
   const shape = x.shape.flatMap((d, i) => (axes.has(i) ? (keep ? [1] : []) : [d]));
   return [{ dtype: x.dtype, shape }];
@@ -208,22 +211,148 @@ const cast: ShapeRule = ([x], node) => [{
   shape: x?.shape,
 }];
 
-const shapeOf: ShapeRule = ([x]) => [{ dtype: "int64", shape: x?.shape ? [x.shape.length] : [null] }];
+const shapeOf: ShapeRule = ([x], node) => {
+  if (!x?.shape) return [{ dtype: "int64", shape: [null] }];
+  const rank = x.shape.length;
+  const start = Math.max(0, Math.min(rank, axisOrEnd(attr(node, "start", "int") ?? 0, rank)));
+  const end = Math.max(start, Math.min(rank, axisOrEnd(attr(node, "end", "int") ?? rank, rank)));
+  const dims = x.shape.slice(start, end);
+  const out: Known = { dtype: "int64", shape: [dims.length] };
+  if (dims.every((d) => typeof d === "number")) out.value = fromNumbers("int64", dims as number[], [dims.length]);
+  return [out];
+};
+
+function axisOrEnd(i: number, rank: number): number {
+  return i < 0 ? i + rank : i;
+}
 
 const recurrent: ShapeRule = ([x, w], node) => {
   const layout = attr(node, "layout", "int") ?? 0;
   const hidden = attr(node, "hidden_size", "int") ?? null;
   const dirs = w?.shape?.[0] ?? null;
-  const [seq, batch] = layout === 0 ? [x?.shape?.[0] ?? null, x?.shape?.[1] ?? null] : [x?.shape?.[1] ?? null, x?.shape?.[0] ?? null];
+  const [seq, batch] = layout === 0
+    ? [x?.shape?.[0] ?? null, x?.shape?.[1] ?? null]
+    : [x?.shape?.[1] ?? null, x?.shape?.[0] ?? null];
   const y: Dim[] = layout === 0 ? [seq, dirs, batch, hidden] : [batch, seq, dirs, hidden];
   const state: Dim[] = layout === 0 ? [dirs, batch, hidden] : [batch, dirs, hidden];
   return [{ dtype: x?.dtype, shape: y }, { dtype: x?.dtype, shape: state }, { dtype: x?.dtype, shape: state }];
 };
 
-const UNARY = ["Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Round",
-  "Sign", "Erf", "Sin", "Cos", "Softplus", "Softsign", "LeakyRelu", "Elu", "Selu", "HardSigmoid", "HardSwish", "Clip",
-  "Gelu", "ThresholdedRelu", "Celu", "Softmax", "LogSoftmax", "BatchNormalization", "InstanceNormalization",
-  "LayerNormalization", "Dropout", "Identity", "LRN", "CumSum", "Not"];
+const resize: ShapeRule = (inputs) => {
+  // Opset 10 takes (X, scales); 11+ take (X, roi, scales, sizes).
+  const [x, scales, sizes] = inputs.length === 2
+    ? [inputs[0], inputs[1], undefined]
+    : [inputs[0], inputs[2], inputs[3]];
+  if (!x?.shape) return [{ dtype: x?.dtype, shape: undefined }];
+  const fixed = constInts(sizes);
+  if (fixed && fixed.length === x.shape.length) return [{ dtype: x.dtype, shape: fixed }];
+  const factors = constInts(scales);
+  if (!factors || factors.length !== x.shape.length) return [{ dtype: x.dtype, shape: undefined }];
+  return [{
+    dtype: x.dtype,
+    shape: x.shape.map((d, i) => (typeof d === "number" ? Math.floor(d * factors[i]!) : null)),
+  }];
+};
+
+const pad: ShapeRule = ([x, p], node) => {
+  const pads = attr(node, "pads", "ints") ?? constInts(p);
+  if (!x?.shape || !pads || pads.length !== 2 * x.shape.length || node.inputs[3]) {
+    return [{ dtype: x?.dtype, shape: undefined }];
+  }
+  const rank = x.shape.length;
+  return [{
+    dtype: x.dtype,
+    shape: x.shape.map((d, i) => (typeof d === "number" ? d + pads[i]! + pads[i + rank]! : null)),
+  }];
+};
+
+const convTranspose: ShapeRule = ([x, w], node) => {
+  if (!x?.shape || !w?.shape) return [{ dtype: x?.dtype, shape: undefined }];
+  const spatial = x.shape.length - 2;
+  const group = attr(node, "group", "int") ?? 1;
+  const channels = typeof w.shape[1] === "number" ? w.shape[1] * group : null;
+  const explicit = attr(node, "output_shape", "ints");
+  if (explicit) return [{ dtype: x.dtype, shape: [x.shape[0]!, channels, ...explicit.slice(-spatial)] }];
+  const autoPad = attr(node, "auto_pad", "string") ?? "NOTSET";
+  const strides = attr(node, "strides", "ints") ?? new Array<number>(spatial).fill(1);
+  const dilations = attr(node, "dilations", "ints") ?? new Array<number>(spatial).fill(1);
+  const pads = attr(node, "pads", "ints") ?? new Array<number>(spatial * 2).fill(0);
+  const outPad = attr(node, "output_padding", "ints") ?? new Array<number>(spatial).fill(0);
+  const kernel = attr(node, "kernel_shape", "ints") ?? (w.shape.slice(2) as number[]);
+  const dims = x.shape.slice(2).map((d, i) => {
+    if (typeof d !== "number") return null;
+    if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") return d * strides[i]!;
+    const total = autoPad === "VALID" ? 0 : pads[i]! + pads[i + spatial]!;
+    return strides[i]! * (d - 1) + outPad[i]! + ((kernel[i]! - 1) * dilations[i]! + 1) - total;
+  });
+  return [{ dtype: x.dtype, shape: [x.shape[0]!, channels, ...dims] }];
+};
+
+const slice: ShapeRule = ([x, s, e, a, st], node) => {
+  if (!x?.shape) return [{ dtype: x?.dtype, shape: undefined }];
+  const rank = x.shape.length;
+  const starts = attr(node, "starts", "ints") ?? constInts(s);
+  const ends = attr(node, "ends", "ints") ?? constInts(e);
+  if (!starts || !ends || (a && !a.value) || (st && !st.value)) return [{ dtype: x.dtype, shape: undefined }];
+  const axes = attr(node, "axes", "ints") ?? constInts(a) ?? starts.map((_, i) => i);
+  const steps = constInts(st) ?? starts.map(() => 1);
+  const out = [...x.shape];
+  axes.forEach((axis, i) => {
+    const ax = axisOf(axis, rank);
+    const d = x.shape![ax];
+    if (typeof d !== "number") {
+      out[ax] = null;
+      return;
+    }
+    const step = steps[i]!;
+    const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v < 0 ? v + d : v));
+    // ONNX clamps starts to [0, d] (step > 0) or [0, d-1] (step < 0), ends to [0, d] or [-1, d-1].
+    const begin = step > 0 ? clamp(starts[i]!, 0, d) : clamp(starts[i]!, 0, d - 1);
+    const end = step > 0 ? clamp(ends[i]!, 0, d) : clamp(ends[i]!, -1, d - 1);
+    out[ax] = Math.max(0, Math.ceil((end - begin) / step));
+  });
+  return [{ dtype: x.dtype, shape: out }];
+};
+
+const UNARY = [
+  "Relu",
+  "Sigmoid",
+  "Tanh",
+  "Exp",
+  "Log",
+  "Sqrt",
+  "Neg",
+  "Abs",
+  "Reciprocal",
+  "Floor",
+  "Ceil",
+  "Round",
+  "Sign",
+  "Erf",
+  "Sin",
+  "Cos",
+  "Softplus",
+  "Softsign",
+  "LeakyRelu",
+  "Elu",
+  "Selu",
+  "HardSigmoid",
+  "HardSwish",
+  "Clip",
+  "Gelu",
+  "ThresholdedRelu",
+  "Celu",
+  "Softmax",
+  "LogSoftmax",
+  "BatchNormalization",
+  "InstanceNormalization",
+  "LayerNormalization",
+  "Dropout",
+  "Identity",
+  "LRN",
+  "CumSum",
+  "Not",
+];
 const BINARY = ["Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "PRelu", "BitShift"];
 const PREDICATES = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"];
 
@@ -261,6 +390,10 @@ export const SHAPE_RULES: ReadonlyMap<string, ShapeRule> = new Map<string, Shape
   ["ReduceLogSumExp", reduce],
   ["ArgMax", argReduce],
   ["ArgMin", argReduce],
+  ["Slice", slice],
+  ["Resize", resize],
+  ["Pad", pad],
+  ["ConvTranspose", convTranspose],
   ["LSTM", recurrent],
   ["GRU", recurrent],
   ["RNN", recurrent],

@@ -5,13 +5,22 @@
  * rather than guessed. Declared value_info from the source file is kept where the rule knows less.
  * @module
  */
-import type { Dim, Graph, ValueInfo } from "../graph.ts";
+import type { Dim, Graph, Node, ValueInfo } from "../graph.ts";
+import type { Tensor } from "../tensor.ts";
 import { type Known, SHAPE_RULES } from "./_shape_rules.ts";
+
+const UNKNOWN: Known = { dtype: undefined, shape: undefined };
 
 /** Options for {@link inferShapes}. */
 export interface InferShapesOptions {
   /** Concrete sizes for symbolic input dims, e.g. `{ batch: 1 }`. @default {} */
   dims?: Record<string, number>;
+  /**
+   * Computes a node's outputs from constant inputs. With it, shape arithmetic on known shapes
+   * (Shape → Gather → Concat → Reshape) is evaluated exactly; the runtime passes its kernels here.
+   * @default none: only the per-op rules are used
+   */
+  evaluate?: (node: Node, inputs: (Tensor | undefined)[]) => Tensor[];
 }
 
 /**
@@ -31,19 +40,25 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): num
   const known = new Map<string, Known>();
   for (const [name, t] of graph.initializers) known.set(name, { dtype: t.type, shape: [...t.dims], value: t });
   for (const v of graph.inputs) known.set(v.name, { dtype: v.dtype, shape: bind(v.shape) });
-  for (const v of graph.valueInfo.values()) if (!known.has(v.name)) known.set(v.name, { dtype: v.dtype, shape: bind(v.shape) });
+  for (const v of graph.valueInfo.values()) {
+    if (!known.has(v.name)) known.set(v.name, { dtype: v.dtype, shape: bind(v.shape) });
+  }
   for (const node of graph.nodes) {
+    // An omitted optional input is undefined; a named but not-yet-known one is all-unknown.
+    const inputs = node.inputs.map((name) => (name ? known.get(name) ?? UNKNOWN : undefined));
     const rule = SHAPE_RULES.get(node.op);
-    if (!rule) continue;
-    const outs = rule(node.inputs.map((name) => (name ? known.get(name) : undefined)), node);
+    const outs = evaluated(node, inputs, options) ?? rule?.(inputs, node);
+    if (!outs) continue;
     node.outputs.forEach((name, i) => {
       const inferred = outs[i];
       if (!name || !inferred) return;
       const declared = known.get(name);
-      known.set(name, {
+      const next: Known = {
         dtype: inferred.dtype ?? declared?.dtype,
         shape: moreSpecific(inferred.shape, declared?.shape),
-      });
+      };
+      if (inferred.value) next.value = inferred.value;
+      known.set(name, next);
     });
   }
   let complete = 0;
@@ -54,6 +69,21 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): num
     if (!graph.inputs.some((v) => v.name === name)) graph.valueInfo.set(name, info);
   }
   return complete;
+}
+
+/** Outputs computed by `options.evaluate` when every input is a known constant, else undefined. */
+function evaluated(node: Node, inputs: (Known | undefined)[], options: InferShapesOptions): Known[] | undefined {
+  if (!options.evaluate || inputs.length === 0 || inputs.some((k) => k !== undefined && !k.value)) return undefined;
+  if (Object.values(node.attributes).some((a) => a.kind === "graph")) return undefined;
+  try {
+    return options.evaluate(node, inputs.map((k) => k?.value)).map((t) => ({
+      dtype: t.type,
+      shape: [...t.dims],
+      value: t,
+    }));
+  } catch {
+    return undefined; // the per-op rule still applies
+  }
 }
 
 function moreSpecific(a: Dim[] | undefined, b: Dim[] | undefined): Dim[] | undefined {
