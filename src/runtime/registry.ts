@@ -13,9 +13,16 @@ import { NN_OPS } from "./ops/nn.ts";
 import { TENSOR_OPS } from "./ops/tensor.ts";
 
 /** Every op bitloop runs, by op type. */
-export const OPS: ReadonlyMap<string, OpDefinition> = new Map(
-  [...NN_OPS, ...MATH_OPS, ...TENSOR_OPS, ...CONTROL_OPS].map((d) => [d.op, d]),
-);
+export const OPS: ReadonlyMap<string, OpDefinition> = indexOps([...NN_OPS, ...MATH_OPS, ...TENSOR_OPS, ...CONTROL_OPS]);
+
+function indexOps(definitions: readonly OpDefinition[]): Map<string, OpDefinition> {
+  const map = new Map<string, OpDefinition>();
+  for (const d of definitions) {
+    if (map.has(d.op)) throw new Error(`Op ${d.op} is registered twice`);
+    map.set(d.op, d);
+  }
+  return map;
+}
 
 /** Domains whose ops bitloop understands: the default ONNX domain and its alias. */
 const ONNX_DOMAINS = new Set(["", "ai.onnx"]);

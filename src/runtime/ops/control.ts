@@ -8,9 +8,6 @@ import { identity } from "./control/identity.ts";
 import { ifOp } from "./control/if.ts";
 import { loop } from "./control/loop.ts";
 import { scan } from "./control/scan.ts";
-import { gru } from "./nn/gru.ts";
-import { lstm } from "./nn/lstm.ts";
-import { rnn } from "./nn/rnn.ts";
 
 /** Op definitions of the control family. */
-export const CONTROL_OPS: readonly OpDefinition[] = [identity, ifOp, loop, scan, lstm, gru, rnn];
+export const CONTROL_OPS: readonly OpDefinition[] = [identity, ifOp, loop, scan];
