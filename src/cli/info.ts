@@ -1,0 +1,90 @@
+/**
+ * `bitloop info <model> [--json] [--top N]`: a model's interface, opsets, producer, parameters,
+ * operator histogram and the storage of its tensors.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import type { CliIO } from "./cli_io.ts";
+import type { Command } from "./command.ts";
+import { loadUserModel } from "./_load_user_model.ts";
+import { type ModelSummary, summarizeModel } from "./model_summary.ts";
+import { formatBytes, formatCount, formatShape, table, wrap } from "./_text.ts";
+import { parseOrUsage, UsageError } from "./_usage_error.ts";
+
+const HELP = `Usage: bitloop info <model> [--json] [--top N]
+
+Prints what a model (ONNX or bitloop) declares and stores: inputs and outputs with dtypes and
+shapes, producer, opsets, parameter count and bytes, operator histogram, operators bitloop cannot
+run, and the storage of each constant tensor.
+
+Options:
+  --json       print everything as one JSON object (every tensor, not just the largest)
+  --top N      how many of the largest tensors to list in text mode (default 10)
+  --debug      print stack traces on errors
+  -h, --help   show this help`;
+
+/** The `info` command. */
+export const infoCommand: Command = {
+  name: "info",
+  summary: "describe a model: interface, opsets, parameters, ops, tensor storage",
+  help: HELP,
+  run: info,
+};
+
+async function info(args: string[], io: CliIO): Promise<void> {
+  const { values, positionals } = parseOrUsage("info", () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean", default: false },
+        top: { type: "string", default: "10" },
+        debug: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  const [path, ...extra] = positionals;
+  if (path === undefined) throw new UsageError(`Missing <model>; usage: bitloop info <model> [--json]`);
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"; "info" takes one model`);
+  const top = Number(values.top);
+  if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number, got "${values.top}"`);
+  const { model, format, fileBytes } = await loadUserModel(path);
+  const summary = summarizeModel(model, { format, fileBytes });
+  if (values.json) io.stdout(JSON.stringify(summary, null, 2));
+  else for (const line of infoText(path, summary, top)) io.stdout(line);
+}
+
+/** The text report of `bitloop info`. */
+export function infoText(path: string, s: ModelSummary, top: number): string[] {
+  const lines: string[] = [];
+  const opsets = Object.entries(s.opsets).map(([d, v]) => `${d || "ai.onnx"} ${v}`).join(", ");
+  const producer = [s.producer.name, s.producer.version].filter(Boolean).join(" ") || "unknown";
+  lines.push(`${path}: ${s.format ?? "model"}, ${formatBytes(s.fileBytes ?? 0)}`);
+  lines.push(`producer: ${producer} (IR ${s.irVersion}); opsets: ${opsets || "none"}`);
+  const io = (label: string, values: ModelSummary["inputs"]) => {
+    lines.push(`${label}:`);
+    lines.push(...table(values.map((v) => [v.name, v.dtype ?? "?", formatShape(v.shape)])).map((l) => `  ${l}`));
+  };
+  io("inputs", s.inputs);
+  io("outputs", s.outputs);
+  const p = s.parameters;
+  lines.push(`parameters: ${formatCount(p.count)} in ${p.tensors} tensors, ${formatBytes(p.bytes)}`);
+  const ops = Object.entries(s.ops).map(([op, n]) => `${op} ${n}`);
+  lines.push(...wrap(`ops (${s.nodes} nodes): `, ops));
+  lines.push(...wrap("unsupported ops: ", s.unsupportedOps.length ? s.unsupportedOps : ["none"]));
+  const shown = s.tensors.slice(0, top);
+  if (shown.length > 0) {
+    const label = shown.length < s.tensors.length
+      ? `largest tensors (${shown.length} of ${s.tensors.length})`
+      : "tensors";
+    lines.push(`${label}:`);
+    const rows = [
+      ["name", "dtype", "dims", "bytes"],
+      ...shown.map((t) => [t.name, t.dtype, formatShape(t.dims), formatCount(t.bytes)]),
+    ];
+    lines.push(...table(rows, [false, false, false, true]).map((l) => `  ${l}`));
+  }
+  const meta = Object.entries(s.metadata);
+  if (meta.length > 0) lines.push(`metadata: ${meta.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`);
+  return lines;
+}
