@@ -9,6 +9,7 @@ export async function ortSession(model: Uint8Array | string): Promise<ort.Infere
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: "disabled",
+    logSeverityLevel: 3, // errors only: the zoo models carry unused initializers ORT warns about
   };
   return typeof model === "string"
     ? await ort.InferenceSession.create(model, options)
