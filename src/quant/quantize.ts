@@ -1,0 +1,171 @@
+/**
+ * Quantizes one float weight tensor: splits it into groups (`group_layout.ts`), fits each group's
+ * scale and zero point with the chosen algorithm (`linear.ts`, `clip_search.ts`, `hqq.ts`), encodes
+ * and packs the codes. {@link dequantize} in `dequantize.ts` reverses it.
+ * @module
+ */
+import { fromFloat16 } from "./fp16.ts";
+import type { Tensor } from "../graph/tensor.ts";
+import { encodeGroup, type GroupFitter, makeGrid, makeWorkspace } from "./grid.ts";
+import { clipSearch, type ClipSearchOptions } from "./clip_search.ts";
+import { groupCount, groupLayout, groupLengths, readGroup, type WeightLayout } from "./group_layout.ts";
+import { hqq, type HqqOptions } from "./hqq.ts";
+import { linear } from "./linear.ts";
+import { pack } from "./pack.ts";
+import type { Packing, QuantAlgorithm, QuantizedTensor, ScaleDtype, ZeroPointMode } from "./quantized_tensor.ts";
+
+/** Options for {@link quantize}. */
+export interface QuantizeOptions {
+  /**
+   * Code width, 2..8.
+   * @default 4
+   */
+  bits?: number;
+  /**
+   * Reduction rows (input channels) per block; 0 quantizes each output channel as one group. Any
+   * size works: the last block of a channel may be shorter.
+   * @default 0
+   */
+  blockSize?: number;
+  /**
+   * Symmetric grid (zero point fixed at `2^(bits−1)`); asymmetric is the default, as in MNN.
+   * @default false
+   */
+  symmetric?: boolean;
+  /**
+   * How scales and zero points are fitted: `minmax` (plain linear), `mse` (clipping-range search) or
+   * `hqq` (half-quadratic quantization).
+   * @default "minmax"
+   */
+  algorithm?: QuantAlgorithm;
+  /**
+   * Asymmetric zero points: integer-valued (stored at `bits` bits; the int8 path corrects in int32) or
+   * float (HQQ's continuous zero, MNN's `[min, scale]` pairs).
+   * @default "integer"
+   */
+  zeroPoint?: ZeroPointMode;
+  /**
+   * Storage type of scales and float zero points; codes are fitted against the stored (rounded) values.
+   * @default "float32"
+   */
+  scaleDtype?: ScaleDtype;
+  /**
+   * Code packing (`pack.ts`).
+   * @default "continuous"
+   */
+  packing?: Packing;
+  /** Options of the `hqq` algorithm. */
+  hqq?: HqqOptions;
+  /** Options of the `mse` algorithm. */
+  clipSearch?: ClipSearchOptions;
+  /**
+   * Name of the tensor, for error messages.
+   * @default "weight"
+   */
+  name?: string;
+}
+
+/**
+ * Quantizes a float32 (or float16) weight `weight` whose operand layout is `layout`.
+ * Throws `RangeError` for bad options or non-finite weights, `TypeError` for other dtypes.
+ *
+ * @example
+ * ```ts
+ * import { Tensor } from "../graph/tensor.ts";
+ * const w = new Tensor("float32", new Float32Array([-1, 0, 0.5, 1, 2, 4]), [2, 3]);
+ * const q = quantize(w, { kind: "matmul_nk" }, { bits: 4, symmetric: true });
+ * if (q.scales.length !== 2 || q.data.length !== 3) throw new Error("2 channels, 6 nibbles");
+ * ```
+ */
+export function quantize(weight: Tensor, layout: WeightLayout, options: QuantizeOptions = {}): QuantizedTensor {
+  const name = options.name ?? "weight";
+  const bits = options.bits ?? 4;
+  const blockSize = options.blockSize ?? 0;
+  const symmetric = options.symmetric ?? false;
+  const algorithm = options.algorithm ?? "minmax";
+  const zeroPoint = options.zeroPoint ?? "integer";
+  const scaleDtype = options.scaleDtype ?? "float32";
+  const packing = options.packing ?? "continuous";
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) {
+    throw new RangeError(`Cannot quantize "${name}": bits must be an integer from 2 to 8, got ${bits}`);
+  }
+  if (zeroPoint !== "integer" && zeroPoint !== "float") {
+    throw new RangeError(`Cannot quantize "${name}": zeroPoint must be "integer" or "float", got "${zeroPoint}"`);
+  }
+  if (scaleDtype !== "float32" && scaleDtype !== "float16") {
+    throw new RangeError(`Cannot quantize "${name}": scaleDtype must be "float32" or "float16", got "${scaleDtype}"`);
+  }
+  if (packing !== "continuous" && packing !== "group") {
+    throw new RangeError(`Cannot quantize "${name}": packing must be "continuous" or "group", got "${packing}"`);
+  }
+  const dtype = weight.type;
+  let values: Float32Array;
+  if (dtype === "float32") values = weight.data as Float32Array;
+  else if (dtype === "float16") values = fromFloat16(weight).data as Float32Array;
+  else throw new TypeError(`Cannot quantize "${name}": expected a float32 or float16 tensor, got ${weight.type}`);
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]!)) {
+      throw new RangeError(`Cannot quantize "${name}": element ${i} is ${values[i]}, not a finite number`);
+    }
+  }
+  let groups;
+  let fit: GroupFitter;
+  try {
+    groups = groupLayout(weight.dims, layout, blockSize);
+    fit = fitterOf(algorithm, options);
+  } catch (error) {
+    const message = `Cannot quantize "${name}" [${weight.dims}]: ${(error as Error).message}`;
+    throw error instanceof TypeError
+      ? new TypeError(message, { cause: error })
+      : new RangeError(message, { cause: error });
+  }
+  const grid = makeGrid(bits, symmetric, zeroPoint === "integer", scaleDtype === "float16");
+  const count = groupCount(groups);
+  const scales = new Float32Array(count);
+  const zeros = symmetric ? undefined : new Float32Array(count);
+  const codes = new Uint8Array(values.length);
+  const maxLength = groups.blockRows * groups.inner;
+  const work = makeWorkspace();
+  const w = new Float64Array(maxLength);
+  const params = new Float64Array(2);
+  let offset = 0;
+  for (let c = 0, g = 0; c < groups.channels; c++) {
+    for (let b = 0; b < groups.blocksPerChannel; b++, g++) {
+      const n = readGroup(groups, values, c, b, w);
+      fit(w, n, grid, params, work);
+      encodeGroup(w, n, grid, params[0]!, params[1]!, codes, offset);
+      scales[g] = params[0]!;
+      if (zeros) zeros[g] = params[1]!;
+      offset += n;
+    }
+  }
+  const data = packing === "group" ? pack(codes, bits, groupLengths(groups)) : pack(codes, bits);
+  return {
+    algorithm,
+    bits,
+    symmetric,
+    blockSize,
+    layout: groups,
+    dims: weight.dims,
+    dtype,
+    packing,
+    data,
+    scales,
+    zeros,
+    zeroPoint,
+    scaleDtype,
+  };
+}
+
+function fitterOf(algorithm: QuantAlgorithm, options: QuantizeOptions): GroupFitter {
+  switch (algorithm) {
+    case "minmax":
+      return linear;
+    case "mse":
+      return clipSearch(options.clipSearch);
+    case "hqq":
+      return hqq(options.hqq);
+    default:
+      throw new RangeError(`unknown algorithm "${algorithm as string}" (expected minmax, mse or hqq)`);
+  }
+}
