@@ -1,0 +1,50 @@
+/**
+ * What a bench or eval job needs from its surroundings: a clock, a deadline, a cancel signal, and a
+ * way to let the event loop breathe between runs. Injected so tests can drive time deterministically.
+ * @module
+ */
+import process from "node:process";
+import { AgentError } from "./agent_error.ts";
+
+/** The environment of one job. */
+export interface JobContext {
+  /** Milliseconds, monotonic. */
+  now: () => number;
+  /** `now()` value after which the job fails with `job_timeout`. */
+  deadline: number;
+  /** Aborted when the client goes away or the agent shuts down. */
+  signal: AbortSignal;
+}
+
+/** Throws when the job was cancelled or has run past its deadline; call it between runs. */
+export function checkpoint(ctx: JobContext, what: string): void {
+  if (ctx.signal.aborted) {
+    const reason = ctx.signal.reason;
+    throw reason instanceof AgentError
+      ? reason
+      : new AgentError("shutting_down", `The job was cancelled during ${what}`);
+  }
+  if (ctx.now() > ctx.deadline) {
+    throw new AgentError("job_timeout", `The job ran past its time limit during ${what}`);
+  }
+}
+
+/** Yields to the event loop so streamed lines go out and other requests are served. */
+export function breathe(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** The agent process's resident set size now, in bytes. */
+export function rssBytes(): number {
+  return process.memoryUsage().rss;
+}
+
+/** Median, 90th percentile (nearest rank) and minimum of a non-empty list. */
+export function summarize(values: readonly number[]): { medianMs: number; p90Ms: number; minMs: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return { medianMs: 0, p90Ms: 0, minMs: 0 };
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+  const p90 = sorted[Math.min(n - 1, Math.ceil(0.9 * n) - 1)]!;
+  return { medianMs: median, p90Ms: p90, minMs: sorted[0]! };
+}

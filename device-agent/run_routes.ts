@@ -1,0 +1,158 @@
+/**
+ * The routes that run models: infer (one run, tensors in and out), bench and eval (NDJSON streams,
+ * one job per model at a time).
+ * @module
+ */
+import type { Context, Hono } from "hono";
+import type { EvalRequest, InferResponse } from "../src/client/protocol.ts";
+import { tensorFromWire, tensorsToFormData, tensorToWire } from "../src/client/wire_tensors.ts";
+import type { Tensor } from "../src/graph/tensor.ts";
+import { AgentError } from "./agent_error.ts";
+import type { AgentState } from "./agent_options.ts";
+import { benchJob, feedsFor, planBench } from "./bench_job.ts";
+import { type EvalDataset, evalJob, planEval } from "./eval_job.ts";
+import type { JobContext } from "./job_context.ts";
+import { ndjsonResponse } from "./job_stream.ts";
+import { parseJsonField, readBody } from "./request_body.ts";
+import { checkId } from "./store.ts";
+
+/** Adds infer, bench and eval to `app`. */
+export function addRunRoutes(app: Hono, state: AgentState): void {
+  const { sessions, locks, limiter } = state;
+
+  app.post("/v1/models/:id/infer", async (c) => {
+    const id = checkId(c.req.param("id"));
+    const release = await limiter.acquire();
+    try {
+      const session = await sessions.get(id);
+      const body = await readBody(c.req.raw, state.maxBodyBytes);
+      const feeds = body.kind === "form" ? body.tensors : wireTensors("inputs", jsonField(body.value, "inputs") ?? {});
+      const t0 = state.now();
+      const outputs = session.runSync(feeds);
+      const runMs = state.now() - t0;
+      const timing = { "Server-Timing": `run;dur=${runMs.toFixed(3)}` };
+      if ((c.req.header("Accept") ?? "").includes("multipart/form-data")) {
+        return new Response(tensorsToFormData(outputs), { headers: timing });
+      }
+      const reply: InferResponse = {
+        outputs: Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, tensorToWire(t)])),
+        runMs,
+      };
+      return c.json(reply, 200, timing);
+    } finally {
+      release();
+    }
+  });
+
+  app.post("/v1/models/:id/bench", (c) =>
+    job(c, "bench", state.maxBodyBytes, async (id, body) => {
+      const session = await sessions.get(id);
+      const plan = body.kind === "json" ? planBench(session, body.value) : {
+        ...planBench(session, parseJsonField("options", body.fields.options) ?? {}),
+        ...feedsFor(session, body.tensors),
+      };
+      return (ctx) => benchJob(id, session, plan, ctx);
+    }));
+
+  app.post("/v1/models/:id/eval", (c) =>
+    job(c, "eval", state.maxDatasetBytes, async (id, body) => {
+      const session = await sessions.get(id);
+      const plan = planEval(session, body.kind === "json" ? datasetFromJson(body.value) : datasetFromForm(body));
+      return (ctx) => evalJob(id, session, plan, ctx);
+    }));
+
+  async function job(
+    c: Context,
+    kind: string,
+    limit: number,
+    prepare: (
+      id: string,
+      body: Awaited<ReturnType<typeof readBody>>,
+    ) => Promise<(ctx: JobContext) => AsyncGenerator<object>>,
+  ): Promise<Response> {
+    const id = checkId(c.req.param("id") ?? "");
+    const release = locks.acquire(id, kind);
+    try {
+      const start = await prepare(id, await readBody(c.req.raw, limit));
+      const controller = new AbortController();
+      state.jobs.add(controller);
+      const ctx: JobContext = { now: state.now, deadline: state.now() + state.jobTimeoutMs, signal: controller.signal };
+      return ndjsonResponse(tracked(id, start(ctx)), controller, () => {
+        state.jobs.delete(controller);
+        release();
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  // Passes the job's events through, noting progress lines for the busy answer's Retry-After.
+  async function* tracked(id: string, events: AsyncGenerator<object>): AsyncGenerator<object> {
+    let total = 0;
+    for await (const event of events) {
+      const e = event as { type?: string; total?: number; done?: number; phase?: string };
+      if (e.type === "start" && typeof e.total === "number") total = e.total;
+      if (e.type === "progress" && typeof e.done === "number" && total > 0) {
+        const before = e.phase === "measure" ? total - (e.total ?? 0) : 0; // bench: warm-ups come first
+        locks.progress(id, (before + e.done) / total);
+      }
+      yield event;
+    }
+  }
+}
+
+function jsonField(value: unknown, key: string): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AgentError("bad_request", "The JSON body must be an object");
+  }
+  return (value as Record<string, unknown>)[key];
+}
+
+/** Decodes a JSON map of wire tensors, failing with `bad_request`. */
+function wireTensors(field: string, value: unknown): Record<string, Tensor> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AgentError("bad_request", `"${field}" must map names to tensors`);
+  }
+  const out: Record<string, Tensor> = {};
+  for (const [name, w] of Object.entries(value)) {
+    try {
+      out[name] = tensorFromWire(name, w);
+    } catch (cause) {
+      throw new AgentError("bad_request", `${field}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  return out;
+}
+
+function datasetFromJson(value: unknown): EvalDataset {
+  const labels = jsonField(value, "labels") as EvalRequest["labels"] | number[] | undefined;
+  return {
+    inputs: wireTensors("inputs", jsonField(value, "inputs") ?? {}),
+    expected: wireTensors("expected", jsonField(value, "expected") ?? {}),
+    labels: labels === undefined ? undefined : wireTensors("labels", {
+      labels: Array.isArray(labels) ? { dtype: "int64", dims: [labels.length], data: labels } : labels,
+    })
+      .labels,
+    options: jsonField(value, "options"),
+  };
+}
+
+function datasetFromForm(body: { tensors: Record<string, Tensor>; fields: Record<string, string> }): EvalDataset {
+  const data: EvalDataset = {
+    inputs: {},
+    expected: {},
+    labels: undefined,
+    options: parseJsonField("options", body.fields.options),
+  };
+  for (const [name, t] of Object.entries(body.tensors)) {
+    if (name.startsWith("input.")) data.inputs[name.slice(6)] = t;
+    else if (name.startsWith("expected.")) data.expected[name.slice(9)] = t;
+    else if (name === "labels") data.labels = t;
+    else {throw new AgentError(
+        "bad_request",
+        `Unexpected part "${name}": eval parts are input.<name>, expected.<name>, labels, options`,
+      );}
+  }
+  return data;
+}

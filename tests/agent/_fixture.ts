@@ -1,0 +1,102 @@
+// Shared by the agent tests: tiny models built in code, temp stores, an app with a token.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import type { Hono } from "hono";
+import { createApp } from "../../device-agent/app.ts";
+import type { AgentOptions } from "../../device-agent/agent_options.ts";
+import { ModelStore } from "../../device-agent/store.ts";
+import { sha256Hex } from "../../src/client/device_client.ts";
+import { emptyGraph, type Model, type Node } from "../../src/graph/graph.ts";
+import { Tensor } from "../../src/graph/tensor.ts";
+import { exportOnnx } from "../../src/formats/onnx/export_onnx.ts";
+
+/** The token the test apps require. */
+export const TOKEN = "test-token-0123456789";
+
+/** Headers with the right token. */
+export function auth(extra: Record<string, string> = {}): Record<string, string> {
+  return { Authorization: `Bearer ${TOKEN}`, ...extra };
+}
+
+/** The weights of the tiny model: y = softmax(x · W + b), x [1, 4], y [1, 3]. */
+export const W = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1, 0.5, 0.5, 0.5]);
+/** Bias of the tiny model. */
+export const B = new Float32Array([0, 0.1, -0.1]);
+
+function model(nodes: Node[], outputs: string[]): Model {
+  const graph = emptyGraph("tiny");
+  graph.inputs.push({ name: "x", dtype: "float32", shape: [1, 4] });
+  for (const o of outputs) graph.outputs.push({ name: o, dtype: "float32", shape: [1, 3] });
+  graph.initializers.set("W", new Tensor("float32", W, [4, 3]));
+  graph.initializers.set("b", new Tensor("float32", B, [3]));
+  graph.nodes.push(...nodes);
+  return { graph, opsets: { "": 17 }, irVersion: 8, producer: { name: "test", version: "1" }, metadata: {} };
+}
+
+const node = (op: string, inputs: string[], outputs: string[]): Node => ({
+  name: outputs[0]!,
+  op,
+  domain: "",
+  inputs,
+  outputs,
+  attributes: {},
+});
+
+/** ONNX bytes of y = softmax(x · W + b), plus `logits` as a second output. */
+export function tinyModel(): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(exportOnnx(model([
+    node("MatMul", ["x", "W"], ["xw"]),
+    node("Add", ["xw", "b"], ["logits"]),
+    node("Softmax", ["logits"], ["y"]),
+  ], ["y", "logits"])));
+}
+
+/** A well-formed ONNX model with an op bitloop does not run. */
+export function unsupportedModel(): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(exportOnnx(model([node("NoSuchOp", ["x"], ["y"])], ["y"])));
+}
+
+/** What the tiny model computes, in float64. */
+export function tinyReference(x: ArrayLike<number>): { y: number[]; logits: number[] } {
+  const logits = [0, 1, 2].map((j) => B[j]! + [0, 1, 2, 3].reduce((s, i) => s + x[i]! * W[i * 3 + j]!, 0));
+  const max = Math.max(...logits);
+  const e = logits.map((v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return { y: e.map((v) => v / sum), logits };
+}
+
+/** A fresh temp directory; remove it with {@link removeDir}. */
+export function tempDir(prefix = "bitloop-agent-"): Promise<string> {
+  return mkdtemp(`${tmpdir()}/${prefix}`);
+}
+
+/** Removes a directory tree. */
+export function removeDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
+}
+
+/** An app over a fresh store, requiring {@link TOKEN}. */
+export async function makeApp(
+  options: Partial<AgentOptions> = {},
+): Promise<{ app: Hono; store: ModelStore; dir: string }> {
+  const dir = await tempDir();
+  const store = await ModelStore.open(dir, { maxUploadBytes: 1 << 20 });
+  return { app: createApp({ store, token: TOKEN, ...options }), store, dir };
+}
+
+/** Uploads bytes as a model through the app; returns the id. */
+export async function upload(app: Hono, bytes: Uint8Array): Promise<string> {
+  const id = await sha256Hex(bytes);
+  const res = await app.request(`/v1/models/${id}`, {
+    method: "PUT",
+    body: bytes as Uint8Array<ArrayBuffer>,
+    headers: auth(),
+  });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
+  return id;
+}
+
+/** Every JSON line of an NDJSON response. */
+export async function ndjsonLines(res: Response): Promise<Record<string, unknown>[]> {
+  return (await res.text()).split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+}
