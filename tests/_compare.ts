@@ -1,4 +1,6 @@
-// Numeric comparison helpers shared by the test suites (cosine, max abs error, SQNR).
+// Numeric comparison helpers shared by the test suites. The metrics themselves (cosine, SQNR, max abs
+// error) are the product's, in src/eval/metrics.ts; this file only adapts them to the suites' shape.
+import { compareArrays } from "../src/eval/metrics.ts";
 import type { Tensor } from "../src/graph/tensor.ts";
 
 /** Elements of a numeric tensor as float64 (bigints converted, float16 raw bits are NOT decoded). */
@@ -18,25 +20,22 @@ export interface Agreement {
   sameShape: boolean;
 }
 
-/** Compares two tensors element-wise. An all-zero pair has cosine 1. */
+/**
+ * Compares two tensors element-wise with {@link compareArrays} (an all-zero pair has cosine 1; NaN in
+ * both places is equal, NaN in one is an infinite error). Tensors of different sizes are compared over
+ * their common prefix and reported as not the same shape. float16 tensors are compared by raw bits.
+ */
 export function agreement(ours: Tensor, ref: Tensor): Agreement {
   const a = asFloat64(ours);
   const b = asFloat64(ref);
   const sameShape = ours.type === ref.type && ours.dims.length === ref.dims.length &&
     ours.dims.every((d, i) => d === ref.dims[i]);
-  let dot = 0, na = 0, nb = 0, maxAbsError = 0, maxAbsRef = 0;
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i]!, y = b[i]!;
-    if (Number.isNaN(x) !== Number.isNaN(y)) maxAbsError = Infinity;
-    if (Number.isNaN(x) || Number.isNaN(y)) continue;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-    const e = x === y ? 0 : Math.abs(x - y);
-    if (e > maxAbsError) maxAbsError = e;
-    if (Math.abs(y) > maxAbsRef) maxAbsRef = Math.abs(y);
-  }
-  const cosine = na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb);
-  return { cosine, maxAbsError, maxAbsRef, sameShape: sameShape && a.length === b.length };
+  const c = compareArrays(b.subarray(0, n), a.subarray(0, n));
+  return {
+    cosine: c.cosine,
+    maxAbsError: c.maxAbsError,
+    maxAbsRef: c.maxAbsRef,
+    sameShape: sameShape && a.length === b.length,
+  };
 }
