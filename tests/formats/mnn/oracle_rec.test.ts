@@ -1,0 +1,5 @@
+// End-to-end oracle for the MNN decoder on the rec model (see _oracle.ts): MNN-decoded weights in the
+// ONNX model reproduce MNN's own outputs for every rec file in shared/mnn/.
+import { describeOracle } from "./_oracle.ts";
+
+describeOracle("rec");
