@@ -2,7 +2,7 @@
 /**
  * bitloop: import ONNX models into a small graph IR, store them in the bitloop format, and run them
  * with a correct-first reference runtime, from Deno or Bun. Run as a program, this module is the
- * `bitloop` CLI (`info`, `convert`, `run`; see `bitloop --help`).
+ * `bitloop` CLI (`info`, `convert`, `compress`, `validate`, `run`; see `bitloop --help`).
  *
  * @example
  * ```ts
@@ -27,6 +27,12 @@ export { importOnnx } from "./src/formats/onnx/import_onnx.ts";
 export { exportOnnx } from "./src/formats/onnx/export_onnx.ts";
 export { readBitloop } from "./src/formats/bitloop/read.ts";
 export { writeBitloop } from "./src/formats/bitloop/write.ts";
+export type { QuantizedTensor } from "./src/graph/quantized_tensor.ts";
+export { compressModel, type CompressOptions, type CompressResult } from "./src/quant/compress_model.ts";
+export type { CompressReport, LayerReport } from "./src/quant/compress_report.ts";
+export { type CompressionPolicy, parseCompressionPolicy } from "./src/quant/compression_policy.ts";
+export { dequantizeModel } from "./src/quant/dequantize_model.ts";
+export { prepareForCompression } from "./src/runtime/prepare_for_compression.ts";
 export { readNpy } from "./src/formats/npy/read_npy.ts";
 export { writeNpy } from "./src/formats/npy/write_npy.ts";
 

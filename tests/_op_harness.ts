@@ -53,6 +53,7 @@ export function opModel(c: OpCase): Model {
       })),
       outputs: outputs.map((name) => ({ name, dtype: undefined, shape: undefined })),
       initializers: new Map(present.filter(([n]) => constants.has(n))),
+      quantized: new Map(),
       nodes: [{
         name: `${c.op}_node`,
         op: c.op,

@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { writeBitloop } from "../formats/bitloop/write.ts";
 import { exportOnnx } from "../formats/onnx/export_onnx.ts";
+import { dequantizeModel } from "../quant/dequantize_model.ts";
 import type { CliIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
 import { basename, writeUserFile } from "./_files.ts";
@@ -18,7 +19,8 @@ import { VERSION } from "./version.ts";
 
 const HELP = `Usage: bitloop convert <model> -o <out.bitloop> [--external-data]
 
-Converts a model (ONNX or bitloop) to the bitloop format; an output name ending in .onnx writes ONNX.
+Converts a model (ONNX or bitloop) to the bitloop format; an output name ending in .onnx writes ONNX
+(quantized weights are then written dequantized, as float32).
 Files are written atomically: a crash never leaves a half-written file under the output name.
 
 Options:
@@ -61,7 +63,7 @@ async function convert(args: string[], io: CliIO): Promise<void> {
   const { model, bytes: source } = await loadUserModel(path);
   if (out.toLowerCase().endsWith(".onnx")) {
     if (externalData) throw new UsageError(`--external-data is only supported for bitloop output, not "${out}"`);
-    const bytes = exportOnnx(model);
+    const bytes = exportOnnx(dequantizeModel(model)); // ONNX has no quantized weights: store them as floats
     await writeUserFile(out, bytes);
     io.stdout(`wrote ${out} (onnx, ${formatBytes(bytes.length)})`);
     return;

@@ -15,7 +15,8 @@ const HELP = `Usage: bitloop info <model> [--json] [--top N]
 
 Prints what a model (ONNX or bitloop) declares and stores: inputs and outputs with dtypes and
 shapes, producer, opsets, parameter count and bytes, operator histogram, operators bitloop cannot
-run, and the storage of each constant tensor.
+run, the storage of each constant tensor, and for a compressed model every compressed layer with its
+bits, block size, algorithm, bytes and weight SQNR (recorded when it was compressed).
 
 Options:
   --json       print everything as one JSON object (every tensor, not just the largest)
@@ -54,6 +55,34 @@ async function info(args: string[], io: CliIO): Promise<void> {
   else for (const line of infoText(path, summary, top)) io.stdout(line);
 }
 
+/** The per-layer table of a compressed model (nothing for a plain one). */
+function compressedText(s: ModelSummary): string[] {
+  const layers = s.compressed;
+  if (layers.length === 0) return [];
+  const weights = layers.reduce((n, l) => n + l.dims.reduce((a, b) => a * b, 1), 0);
+  const bytes = layers.reduce((n, l) => n + l.bytes, 0);
+  const head =
+    `compressed weights: ${layers.length} tensors, ${formatCount(weights)} weights in ${formatBytes(bytes)} ` +
+    `(${((bytes * 8) / Math.max(weights, 1)).toFixed(2)} bits/weight):`;
+  const rows = [
+    ["name", "op", "dims", "bits", "block", "grid", "algo", "bytes", "bits/w", "SQNR dB"],
+    ...layers.map((l) => [
+      l.name,
+      l.op,
+      formatShape(l.dims),
+      String(l.bits),
+      l.blockSize === null ? "-" : l.blockSize === 0 ? "channel" : String(l.blockSize),
+      l.symmetric === null ? "-" : l.symmetric ? "sym" : "asym",
+      l.algorithm,
+      formatCount(l.bytes),
+      l.bitsPerWeight.toFixed(2),
+      l.sqnr === null ? "-" : Number.isFinite(l.sqnr) ? l.sqnr.toFixed(2) : "inf",
+    ]),
+  ];
+  const right = [false, false, false, true, true, false, false, true, true, true];
+  return [head, ...table(rows, right).map((l) => `  ${l}`)];
+}
+
 /** The text report of `bitloop info`. */
 export function infoText(path: string, s: ModelSummary, top: number): string[] {
   const lines: string[] = [];
@@ -84,6 +113,7 @@ export function infoText(path: string, s: ModelSummary, top: number): string[] {
     ];
     lines.push(...table(rows, [false, false, false, true]).map((l) => `  ${l}`));
   }
+  lines.push(...compressedText(s));
   const meta = Object.entries(s.metadata);
   if (meta.length > 0) lines.push(`metadata: ${meta.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}`);
   return lines;

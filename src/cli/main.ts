@@ -1,7 +1,7 @@
 /**
- * The `bitloop` command line: `info`, `convert`, `run`, plus `--help` and `--version`. {@link main}
- * returns the exit code instead of exiting, so it can be tested in-process; `mod.ts` calls it when run
- * as a program (Deno or Bun) and exits with that code.
+ * The `bitloop` command line: `info`, `convert`, `compress`, `validate`, `run`, plus `--help` and
+ * `--version`. {@link main} returns the exit code instead of exiting, so it can be tested in-process;
+ * `mod.ts` calls it when run as a program (Deno or Bun) and exits with that code.
  *
  * Errors: a user error (bad flag, missing or unreadable file, corrupt model, unsupported op, bad input)
  * prints one line `bitloop: <message>` on stderr and exits 2; anything else is an internal failure and
@@ -12,11 +12,13 @@ import { parseArgs } from "node:util";
 import { InputError, ModelFormatError, UnsupportedOpError } from "../errors.ts";
 import { type CliIO, consoleIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
+import { compressCommand } from "./compress.ts";
 import { convertCommand } from "./convert.ts";
 import { fileErrorReason } from "./_files.ts";
 import { infoCommand } from "./info.ts";
 import { runCommand } from "./run.ts";
 import { parseOrUsage, UsageError } from "./_usage_error.ts";
+import { validateCommand } from "./validate.ts";
 import { VERSION } from "./version.ts";
 
 /** Exit code of a user error (bad arguments, unreadable or invalid files, bad inputs). */
@@ -25,7 +27,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 1;
 
 /** Every command, in help order. */
-export const COMMANDS: readonly Command[] = [infoCommand, convertCommand, runCommand];
+export const COMMANDS: readonly Command[] = [infoCommand, convertCommand, compressCommand, validateCommand, runCommand];
 
 /** The top-level `--help` text. */
 export const HELP = `bitloop ${VERSION}: compress neural networks and run them on edge boards

@@ -1,12 +1,15 @@
 /**
  * What `bitloop info` reports about a model, as plain JSON-ready data: its interface, opsets,
- * parameters, operator histogram, unsupported operators and the storage of every constant tensor.
+ * parameters, operator histogram, unsupported operators, the storage of every constant tensor, and its
+ * compressed weights layer by layer (`compressed_layers.ts`).
  * @module
  */
 import type { Dim, Graph, Model, ValueInfo } from "../graph/graph.ts";
 import { dtypeBytes } from "../graph/dtype.ts";
 import type { Tensor } from "../graph/tensor.ts";
+import { storageBits } from "../quant/metrics.ts";
 import { OPS } from "../runtime/registry.ts";
+import { type CompressedLayer, compressedLayers } from "./compressed_layers.ts";
 
 // Ops the session resolves while loading (Constant nodes become initializers), not kernels.
 const LOAD_TIME_OPS = new Set(["Constant"]);
@@ -25,11 +28,11 @@ export interface ValueSummary {
 export interface TensorSummary {
   /** Value name. */
   name: string;
-  /** Element type. */
+  /** Element type; `q<bits>` (e.g. `"q4"`) for a quantized weight. */
   dtype: string;
   /** Shape. */
   dims: number[];
-  /** Bytes its elements take (UTF-8 bytes for strings). */
+  /** Bytes its elements take (UTF-8 bytes for strings; codes, scales and zero points when quantized). */
   bytes: number;
 }
 
@@ -59,6 +62,8 @@ export interface ModelSummary {
   unsupportedOps: string[];
   /** Every stored tensor, largest first. */
   tensors: TensorSummary[];
+  /** The compressed (quantized or FP16-stored) weights, in graph order; empty for a plain model. */
+  compressed: CompressedLayer[];
   /** Free key/value metadata of the model. */
   metadata: Record<string, string>;
 }
@@ -87,6 +92,9 @@ export function summarizeModel(model: Model, options: SummarizeOptions = {}): Mo
   let nodes = 0;
   const visit = (graph: Graph): void => {
     for (const [name, t] of graph.initializers) tensors.push(tensorSummary(name, t));
+    for (const [name, q] of graph.quantized ?? []) {
+      tensors.push({ name, dtype: `q${q.bits}`, dims: [...q.dims], bytes: Math.ceil(storageBits(q).total / 8) });
+    }
     for (const node of graph.nodes) {
       nodes++;
       const key = node.domain && node.domain !== "ai.onnx" ? `${node.domain}::${node.op}` : node.op;
@@ -120,6 +128,7 @@ export function summarizeModel(model: Model, options: SummarizeOptions = {}): Mo
     ops: Object.fromEntries(ops),
     unsupportedOps: [...unsupported].sort(),
     tensors,
+    compressed: compressedLayers(model),
     metadata: { ...model.metadata },
   };
 }

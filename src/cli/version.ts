@@ -1,7 +1,5 @@
 /**
- * The bitloop version, as printed by `bitloop --version` (kept equal to package.json and deno.json by a test).
+ * The bitloop version, re-exported from `src/version.ts` (its home) for code that imports it from here.
  * @module
  */
-
-/** The package version. */
-export const VERSION = "0.1.0";
+export { VERSION } from "../version.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 import type { DType } from "./dtype.ts";
+import type { QuantizedTensor } from "./quantized_tensor.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** One dimension: a size, a symbolic name (e.g. `"batch"`), or `null` when unknown. */
@@ -59,6 +60,12 @@ export interface Graph {
   outputs: ValueInfo[];
   /** Constant tensors by value name: weights, folded constants. */
   initializers: Map<string, Tensor>;
+  /**
+   * Compressed weights by value name, held INSTEAD of a float initializer of the same name: a value is
+   * in `initializers` or here, never both. Nodes read them like initializers; the reference runtime
+   * dequantizes them at load (`src/quant/dequantize_model.ts`). Empty for uncompressed models.
+   */
+  quantized: Map<string, QuantizedTensor>;
   /** Nodes, in topological order once a model is loaded. */
   nodes: Node[];
   /** Known types of intermediate values (from the source file or shape inference). */
@@ -81,7 +88,15 @@ export interface Model {
 
 /** A new, empty graph. */
 export function emptyGraph(name = "main"): Graph {
-  return { name, inputs: [], outputs: [], initializers: new Map(), nodes: [], valueInfo: new Map() };
+  return {
+    name,
+    inputs: [],
+    outputs: [],
+    initializers: new Map(),
+    quantized: new Map(),
+    nodes: [],
+    valueInfo: new Map(),
+  };
 }
 
 /** The name to report for a node in messages: its own, else its first output's. */

@@ -5,9 +5,10 @@
  * @module
  */
 import { Tensor } from "../graph/tensor.ts";
-import { groupCount, groupLengths, writeGroup } from "./group_layout.ts";
-import { unpack } from "./pack.ts";
-import type { QuantizedTensor } from "./quantized_tensor.ts";
+import { groupCount, groupLengths } from "../graph/group_layout.ts";
+import { writeGroup } from "./group_layout.ts";
+import { unpack } from "../graph/pack.ts";
+import type { QuantizedTensor } from "../graph/quantized_tensor.ts";
 
 /**
  * The float32 tensor a quantized tensor stands for. Throws `RangeError` when its arrays do not match

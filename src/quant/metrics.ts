@@ -4,7 +4,7 @@
  * scales and zero points counted.
  * @module
  */
-import type { QuantizedTensor } from "./quantized_tensor.ts";
+import type { QuantizedTensor } from "../graph/quantized_tensor.ts";
 
 /** Error of a reconstruction against the original. */
 export interface ReconstructionError {

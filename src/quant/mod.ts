@@ -16,7 +16,11 @@
  * @module
  */
 export * from "./clip_search.ts";
+export * from "./compress_model.ts";
+export * from "./compress_report.ts";
+export * from "./compression_policy.ts";
 export * from "./dequantize.ts";
+export * from "./dequantize_model.ts";
 export * from "./fp16.ts";
 export * from "./grid.ts";
 export * from "./group_layout.ts";

@@ -8,11 +8,12 @@ import { fromFloat16 } from "./fp16.ts";
 import type { Tensor } from "../graph/tensor.ts";
 import { encodeGroup, type GroupFitter, makeGrid, makeWorkspace } from "./grid.ts";
 import { clipSearch, type ClipSearchOptions } from "./clip_search.ts";
-import { groupCount, groupLayout, groupLengths, readGroup, type WeightLayout } from "./group_layout.ts";
+import { groupCount, groupLayout, groupLengths, type WeightLayout } from "../graph/group_layout.ts";
+import { readGroup } from "./group_layout.ts";
 import { hqq, type HqqOptions } from "./hqq.ts";
 import { linear } from "./linear.ts";
-import { pack } from "./pack.ts";
-import type { Packing, QuantAlgorithm, QuantizedTensor, ScaleDtype, ZeroPointMode } from "./quantized_tensor.ts";
+import { pack } from "../graph/pack.ts";
+import type { Packing, QuantAlgorithm, QuantizedTensor, ScaleDtype, ZeroPointMode } from "../graph/quantized_tensor.ts";
 
 /** Options for {@link quantize}. */
 export interface QuantizeOptions {

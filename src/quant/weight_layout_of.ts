@@ -5,7 +5,7 @@
  * @module
  */
 import type { Node } from "../graph/graph.ts";
-import type { WeightLayout } from "./group_layout.ts";
+import type { WeightLayout } from "../graph/group_layout.ts";
 
 function intAttr(node: Node, name: string, fallback: number): number {
   const a = node.attributes[name];

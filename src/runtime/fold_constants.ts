@@ -21,10 +21,21 @@ const NEVER_FOLD = new Set([
   "Dropout",
 ]);
 
+/** Options for {@link foldConstants}. */
+export interface FoldConstantsOptions {
+  /**
+   * Also treat the initializers of enclosing graphs as constants inside subgraphs (Silero v5 reorders
+   * its LSTM gates inside If branches from weights of the outer graph); folded values become the
+   * subgraph's own initializers.
+   * @default false
+   */
+  outerScopes?: boolean;
+}
+
 /** Folds constant nodes of the main graph and every subgraph. Returns how many nodes were folded. */
-export function foldConstants(model: Model): number {
+export function foldConstants(model: Model, options: FoldConstantsOptions = {}): number {
   const opset = model.opsets[""] ?? model.opsets["ai.onnx"] ?? 0;
-  return foldGraph(model.graph, opset);
+  return foldGraph(model.graph, opset, options.outerScopes ? [] : undefined);
 }
 
 /**
@@ -40,25 +51,35 @@ export function evaluateNode(node: Node, inputs: (Tensor | undefined)[], opset: 
     inputs: [],
     outputs,
     initializers,
+    quantized: new Map(),
     nodes: [{ ...node, outputs: outputs.map((o) => o.name) }],
     valueInfo: new Map(),
   };
   return executeGraph(single, new Map(), opset);
 }
 
-function foldGraph(graph: Graph, opset: number): number {
+/** `outer` (enclosing graphs, innermost first) is undefined when outer constants do not count. */
+function foldGraph(graph: Graph, opset: number, outer: Graph[] | undefined): number {
   let folded = 0;
   const kept = [];
+  const local = new Set(graph.inputs.map((v) => v.name));
+  const constant = (name: string): Tensor | undefined => {
+    const own = graph.initializers.get(name);
+    if (own || !outer || local.has(name)) return own;
+    for (const g of outer) if (g.initializers.has(name)) return g.initializers.get(name);
+    return undefined;
+  };
   for (const node of graph.nodes) {
     for (const attr of Object.values(node.attributes)) {
-      if (attr.kind === "graph") folded += foldGraph(attr.value, opset);
+      if (attr.kind === "graph") folded += foldGraph(attr.value, opset, outer && [graph, ...outer]);
     }
-    const constant = !NEVER_FOLD.has(node.op) && node.inputs.every((name) => !name || graph.initializers.has(name));
-    if (!constant || node.inputs.length === 0) {
+    node.outputs.forEach((name) => name && local.add(name));
+    const foldable = !NEVER_FOLD.has(node.op) && node.inputs.every((name) => !name || constant(name));
+    if (!foldable || node.inputs.length === 0) {
       kept.push(node);
       continue;
     }
-    const values = evaluateNode(node, node.inputs.map((name) => graph.initializers.get(name)), opset);
+    const values = evaluateNode(node, node.inputs.map((name) => (name ? constant(name) : undefined)), opset);
     node.outputs.forEach((name, i) => name && graph.initializers.set(name, values[i]!));
     folded++;
   }

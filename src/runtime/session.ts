@@ -10,6 +10,7 @@ import { foldConstantNodes } from "../graph/passes/fold_constant_nodes.ts";
 import { sortTopologically } from "../graph/passes/sort_topologically.ts";
 import type { Tensor } from "../graph/tensor.ts";
 import { loadModel, type LoadModelOptions } from "../formats/load.ts";
+import { dequantizeModel } from "../quant/dequantize_model.ts";
 import { executeGraph } from "./executor.ts";
 import { foldConstants } from "./fold_constants.ts";
 import { checkSupported } from "./registry.ts";
@@ -39,7 +40,10 @@ export class InferenceSession {
   }
 
   /**
-   * Loads a model (path, bytes or IR), checks that every op is supported and prepares it.
+   * Loads a model (path, bytes or IR), checks that every op is supported and prepares it. Quantized
+   * weights (`Graph.quantized`) are dequantized to float initializers here, on a copy of the graph, so a
+   * compressed model given as IR stays compressed; FP16-stored weights are widened when their Cast is
+   * folded.
    *
    * @example
    * ```ts
@@ -49,7 +53,8 @@ export class InferenceSession {
    * ```
    */
   static async create(source: string | Uint8Array | Model, options: SessionOptions = {}): Promise<InferenceSession> {
-    const model = typeof source === "object" && "graph" in source ? source : await loadModel(source, options);
+    const loaded = typeof source === "object" && "graph" in source ? source : await loadModel(source, options);
+    const model = dequantizeModel(loaded);
     foldConstantNodes(model.graph);
     sortTopologically(model.graph);
     checkSupported(model);
@@ -96,7 +101,10 @@ export class InferenceSession {
     for (const input of graph.inputs) {
       const t = feeds[input.name];
       if (!t) {
-        throw new InputError(input.name, `Missing input "${input.name}"; the model takes: ${this.inputNames.join(", ")}`);
+        throw new InputError(
+          input.name,
+          `Missing input "${input.name}"; the model takes: ${this.inputNames.join(", ")}`,
+        );
       }
       checkFeed(input, t);
       values.set(input.name, t);

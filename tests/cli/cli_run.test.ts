@@ -35,6 +35,7 @@ function oddNamesModel(): Model {
       inputs: [{ name: "in", dtype: "int32", shape: [2] }],
       outputs: outputs.map((name) => ({ name, dtype: "int32", shape: [2] })),
       initializers: new Map(),
+      quantized: new Map(),
       nodes: outputs.map((name, i) => ({
         name: `id${i}`,
         op: "Identity",

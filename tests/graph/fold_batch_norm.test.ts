@@ -62,6 +62,7 @@ function convBnModel(options: { exposeConv?: boolean; shareWeight?: boolean } = 
       inputs: [{ name: "x", dtype: "float32", shape: [1, 3, 11, 9] }],
       outputs,
       initializers,
+      quantized: new Map(),
       nodes,
       valueInfo: new Map(),
     },

@@ -3,17 +3,31 @@
 import { ModelFormatError } from "../../errors.ts";
 import { type DType, dtypeBytes, dtypeFromOnnx, type TensorData } from "../../graph/dtype.ts";
 import type { Attribute, Dim, Graph, Model, Node, ValueInfo } from "../../graph/graph.ts";
+import { groupCount, type GroupLayout, groupLayout, groupLengths } from "../../graph/group_layout.ts";
+import { packedByteLength } from "../../graph/pack.ts";
+import type { QuantAlgorithm, QuantizedTensor } from "../../graph/quantized_tensor.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import { BITLOOP_ALIGNMENT } from "./layout.ts";
+import {
+  floatBytesLength,
+  layoutKindOf,
+  PackedLayout,
+  readFloats,
+  readIntegerZeros,
+  zeroBytesLength,
+  ZeroPointMode,
+} from "./_quantization.ts";
 import {
   type Attribute as FbAttribute,
   AttributeKind,
   DataLocation,
   DimKind,
+  DType as FbDType,
   type Graph as FbGraph,
   type KeyValue as FbKeyValue,
   type Model as FbModel,
   type Node as FbNode,
+  type Quantization as FbQuantization,
   type Tensor as FbTensor,
   type ValueInfo as FbValueInfo,
 } from "./schema/generated/bitloop_generated.ts";
@@ -47,6 +61,7 @@ const VIEWS: Record<NumericDType, View> = {
 };
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const ALGORITHMS = new Set<string>(["minmax", "mse", "hqq"]);
 
 interface Table {
   bb: { __offset(pos: number, slot: number): number } | null;
@@ -124,25 +139,108 @@ class Decoder {
     if (bytes !== length) {
       this.fail(`${label}: dims [${dims}] need ${bytes} bytes of ${dtype}, the file says ${length}`, t);
     }
-    const offset = this.safe(t.offset(), `${label} data offset`, t);
-    if (offset % BITLOOP_ALIGNMENT !== 0) this.fail(`${label}: data offset ${offset} is not 64-byte aligned`, t);
-    const location = t.location();
-    let section: Uint8Array;
-    let where: string;
-    if (location === DataLocation.Inline) {
-      section = this.#data.inline;
-      where = "data section";
-    } else if (location === DataLocation.External) {
-      if (this.#data.sidecar === undefined) this.fail(`${label} is external but the file has no sidecar`, t);
-      section = this.#data.sidecar;
-      where = "sidecar";
-    } else {
-      this.fail(`${label} has unknown data location ${location}`, t);
-    }
-    if (offset + length > section.length) {
-      this.fail(`${label}: bytes [${offset}, ${offset + length}) lie outside the ${section.length}-byte ${where}`, t);
-    }
+    const { section, offset } = this.range(t, label, "data", t.offset(), length);
     return new Tensor(dtype, this.view(dtype, section, offset, length, count), dims);
+  }
+
+  /** The data section or sidecar a tensor's bytes live in. */
+  section(t: FbTensor, label: string): { section: Uint8Array; where: string } {
+    const location = t.location();
+    if (location === DataLocation.Inline) return { section: this.#data.inline, where: "data section" };
+    if (location !== DataLocation.External) this.fail(`${label} has unknown data location ${location}`, t);
+    if (this.#data.sidecar === undefined) this.fail(`${label} is external but the file has no sidecar`, t);
+    return { section: this.#data.sidecar, where: "sidecar" };
+  }
+
+  /** Checks that `length` bytes at data offset `at` are 64-aligned and inside the tensor's section. */
+  range(t: FbTensor, label: string, what: string, at: bigint, length: number): { section: Uint8Array; offset: number } {
+    const offset = this.safe(at, `${label} ${what} offset`, t);
+    if (offset % BITLOOP_ALIGNMENT !== 0) this.fail(`${label}: ${what} offset ${offset} is not 64-byte aligned`, t);
+    const { section, where } = this.section(t, label);
+    if (offset + length > section.length) {
+      const bytes = `${what === "data" ? "" : `${what} `}bytes [${offset}, ${offset + length})`;
+      this.fail(`${label}: ${bytes} lie outside the ${section.length}-byte ${where}`, t);
+    }
+    return { section, offset };
+  }
+
+  /** The `length` bytes of a quantized tensor's part, checked against the `expected` length. */
+  part(t: FbTensor, label: string, what: string, at: bigint, stored: bigint, expected: number): Uint8Array {
+    const length = this.safe(stored, `${label} ${what} length`, t);
+    if (length !== expected) this.fail(`${label}: its ${what} need ${expected} bytes, the file says ${length}`, t);
+    const { section, offset } = this.range(t, label, what, at, length);
+    return this.#data.copy ? section.slice(offset, offset + length) : section.subarray(offset, offset + length);
+  }
+
+  /** A quantized weight (a Tensor entry with a Quantization table), checked against its own layout. */
+  quantized(t: FbTensor, q: FbQuantization): QuantizedTensor {
+    const label = `Quantized tensor "${t.name() ?? ""}"`;
+    const dtype = this.dtype(t.dtype(), label, t);
+    if (dtype !== "float32" && dtype !== "float16") this.fail(`${label} must be float32 or float16, not ${dtype}`, t);
+    const dims = this.list(t.dimsLength(), (i) => {
+      const d = t.dims(i)!;
+      if (d < 0n || d > MAX_SAFE) this.fail(`${label} has invalid dim ${d}`, t);
+      return Number(d);
+    });
+    const bits = q.bits();
+    if (bits < 2 || bits > 8) this.fail(`${label} has ${bits} bits (2..8 are valid)`, q);
+    const kind = layoutKindOf(q.layout());
+    if (kind === undefined) this.fail(`${label} has unknown weight layout ${q.layout()}`, q);
+    const packing = q.packedLayout() === PackedLayout.LsbFirst
+      ? "continuous"
+      : q.packedLayout() === PackedLayout.LsbFirstGroupAligned
+      ? "group"
+      : this.fail(`${label} has unknown packed layout ${q.packedLayout()}`, q);
+    const zeroPoint = q.zeroPointMode() === ZeroPointMode.Integer
+      ? "integer"
+      : q.zeroPointMode() === ZeroPointMode.Float
+      ? "float"
+      : this.fail(`${label} has unknown zero point mode ${q.zeroPointMode()}`, q);
+    const half = q.scaleDtype() === FbDType.Float16;
+    if (!half && q.scaleDtype() !== FbDType.Float32) this.fail(`${label} has scale dtype ${q.scaleDtype()}`, q);
+    const algorithm = q.algorithm() ?? "";
+    if (!ALGORITHMS.has(algorithm)) this.fail(`${label} names unknown algorithm "${algorithm}"`, q);
+    let layout: GroupLayout;
+    try {
+      layout = groupLayout(dims, { kind, group: q.group() }, q.blockSize());
+    } catch (error) {
+      this.fail(`${label}: ${(error as Error).message}`, q);
+    }
+    const count = groupCount(layout);
+    const size = dims.reduce((a, b) => a * b, 1);
+    // Bound the work before any per-group array is made: the codes alone must fit in the section.
+    const { section, where } = this.section(t, label);
+    if (Math.ceil((size * bits) / 8) > section.length) {
+      this.fail(`${label}: dims [${dims}] need more code bytes than the ${section.length}-byte ${where} holds`, t);
+    }
+    const codeBytes = packedByteLength(bits, size, packing === "group" ? groupLengths(layout) : undefined);
+    const data = this.part(t, label, "codes", t.offset(), t.length(), codeBytes);
+    const scaleBytes = this.part(t, label, "scales", q.scalesOffset(), q.scalesLength(), floatBytesLength(count, half));
+    const symmetric = q.symmetric();
+    let zeros: Float32Array | undefined;
+    if (symmetric) {
+      if (q.zerosLength() !== 0n) this.fail(`${label} is symmetric but stores zero points`, q);
+    } else {
+      const expected = zeroBytesLength(count, bits, zeroPoint, half);
+      const bytes = this.part(t, label, "zero points", q.zerosOffset(), q.zerosLength(), expected);
+      zeros = zeroPoint === "integer" ? readIntegerZeros(bytes, bits, count) : readFloats(bytes, half);
+    }
+    const record: QuantizedTensor = {
+      algorithm: algorithm as QuantAlgorithm,
+      bits,
+      symmetric,
+      blockSize: q.blockSize(),
+      layout,
+      dims,
+      dtype,
+      packing,
+      data,
+      scales: readFloats(scaleBytes, half),
+      zeros,
+      zeroPoint,
+      scaleDtype: half ? "float16" : "float32",
+    };
+    return present(q, 16) ? { ...record, sqnr: q.sqnr() } : record;
   }
 
   /** A view of the bytes when aligned for the element type (and copying is not asked for), else a copy. */
@@ -186,6 +284,7 @@ class Decoder {
       case AttributeKind.Tensor: {
         const t = a.t();
         if (t === null) this.fail(`${where} has kind tensor but no tensor`, a);
+        if (t.quantization() !== null) this.fail(`${where} holds a quantized tensor (only weights may be)`, a);
         return { kind: "tensor", value: this.tensor(t, `Tensor of ${where.charAt(0).toLowerCase()}${where.slice(1)}`) };
       }
       case AttributeKind.Graph: {
@@ -233,11 +332,14 @@ class Decoder {
   graph(g: FbGraph): Graph {
     const name = g.name() ?? "";
     const initializers = new Map<string, Tensor>();
+    const quantized = new Map<string, QuantizedTensor>();
     for (let i = 0; i < g.initializersLength(); i++) {
       const t = g.initializers(i)!;
       const key = t.name() ?? "";
-      if (initializers.has(key)) this.fail(`Graph "${name}" has initializer "${key}" twice`, t);
-      initializers.set(key, this.tensor(t));
+      if (initializers.has(key) || quantized.has(key)) this.fail(`Graph "${name}" has initializer "${key}" twice`, t);
+      const q = t.quantization();
+      if (q === null) initializers.set(key, this.tensor(t));
+      else quantized.set(key, this.quantized(t, q));
     }
     const valueInfo = new Map<string, ValueInfo>();
     for (let i = 0; i < g.valueInfoLength(); i++) {
@@ -250,6 +352,7 @@ class Decoder {
       inputs: this.list(g.inputsLength(), (i) => this.valueInfo(g.inputs(i)!)),
       outputs: this.list(g.outputsLength(), (i) => this.valueInfo(g.outputs(i)!)),
       initializers,
+      quantized,
       nodes: this.list(g.nodesLength(), (i) => this.node(g.nodes(i)!)),
       valueInfo,
     };

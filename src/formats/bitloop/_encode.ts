@@ -2,8 +2,18 @@
 import * as flatbuffers from "flatbuffers";
 import { dtypeToOnnx } from "../../graph/dtype.ts";
 import type { Attribute, Dim, Graph, Model, Node, ValueInfo } from "../../graph/graph.ts";
+import type { QuantizedTensor } from "../../graph/quantized_tensor.ts";
 import type { Tensor } from "../../graph/tensor.ts";
 import { align64 } from "./layout.ts";
+import {
+  groupsOf,
+  LAYOUT_KINDS,
+  packedLayoutOf,
+  quantizedBytes,
+  quantizedProblem,
+  scaleDtypeCode,
+  ZeroPointMode,
+} from "./_quantization.ts";
 import {
   Attribute as FbAttribute,
   AttributeKind,
@@ -16,6 +26,7 @@ import {
   Model as FbModel,
   Node as FbNode,
   OpsetImport as FbOpsetImport,
+  Quantization as FbQuantization,
   Tensor as FbTensor,
   ValueInfo as FbValueInfo,
 } from "./schema/generated/bitloop_generated.ts";
@@ -109,10 +120,8 @@ class Encoder {
       strings = this.strings(t.data as string[]);
     } else {
       const data = t.data as Exclude<Tensor["data"], string[]>;
-      offset = align64(this.cursor);
       length = data.byteLength;
-      this.blobs.push({ offset, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
-      this.cursor = offset + length;
+      offset = this.blob(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
     FbTensor.startTensor(this.b);
     FbTensor.addName(this.b, nameOff);
@@ -126,6 +135,55 @@ class Encoder {
       FbTensor.addLength(this.b, BigInt(length));
     }
     return FbTensor.endTensor(this.b);
+  }
+
+  /** Plans `bytes` at the next 64-aligned data offset and returns that offset. */
+  blob(bytes: Uint8Array): number {
+    const offset = align64(this.cursor);
+    this.blobs.push({ offset, bytes });
+    this.cursor = offset + bytes.length;
+    return offset;
+  }
+
+  /** A quantized weight: a Tensor entry (original dtype and dims) whose bytes are the packed codes. */
+  quantizedTensor(name: string, q: QuantizedTensor): Offset {
+    const problem = quantizedProblem(q);
+    if (problem) throw new RangeError(`Cannot write quantized tensor "${name}": ${problem}`);
+    const bytes = quantizedBytes(q, name);
+    const b = this.b;
+    const nameOff = this.str(name);
+    const dims = FbTensor.createDimsVector(b, q.dims.map((d) => BigInt(d)));
+    const algorithm = this.str(q.algorithm);
+    const codes = this.blob(bytes.codes);
+    const scales = this.blob(bytes.scales);
+    const zeros = bytes.zeros && this.blob(bytes.zeros);
+    FbQuantization.startQuantization(b);
+    FbQuantization.addBits(b, q.bits);
+    FbQuantization.addBlockSize(b, q.blockSize);
+    FbQuantization.addSymmetric(b, q.symmetric);
+    FbQuantization.addAlgorithm(b, algorithm);
+    FbQuantization.addPackedLayout(b, packedLayoutOf(q));
+    FbQuantization.addLayout(b, LAYOUT_KINDS[q.layout.kind]);
+    FbQuantization.addGroup(b, groupsOf(q.layout));
+    FbQuantization.addZeroPointMode(b, q.zeroPoint === "float" ? ZeroPointMode.Float : ZeroPointMode.Integer);
+    FbQuantization.addScaleDtype(b, scaleDtypeCode(q.scaleDtype === "float16"));
+    FbQuantization.addScalesOffset(b, BigInt(scales));
+    FbQuantization.addScalesLength(b, BigInt(bytes.scales.length));
+    if (zeros !== undefined) {
+      FbQuantization.addZerosOffset(b, BigInt(zeros));
+      FbQuantization.addZerosLength(b, BigInt(bytes.zeros!.length));
+    }
+    if (q.sqnr !== undefined) this.double(FbQuantization.addSqnr, q.sqnr);
+    const quantization = FbQuantization.endQuantization(b);
+    FbTensor.startTensor(b);
+    FbTensor.addName(b, nameOff);
+    FbTensor.addDtype(b, dtypeToOnnx(q.dtype));
+    FbTensor.addDims(b, dims);
+    FbTensor.addLocation(b, this.#location);
+    FbTensor.addOffset(b, BigInt(codes));
+    FbTensor.addLength(b, BigInt(bytes.codes.length));
+    FbTensor.addQuantization(b, quantization);
+    return FbTensor.endTensor(b);
   }
 
   dim(d: Dim, where: string): Offset {
@@ -252,7 +310,16 @@ class Encoder {
       if (key !== v.name) throw new RangeError(`Graph "${g.name}": valueInfo key "${key}" holds value "${v.name}"`);
     }
     const valueInfo = this.valueInfos([...g.valueInfo.values()]);
-    const inits = FbGraph.createInitializersVector(this.b, [...g.initializers].map(([k, t]) => this.tensor(k, t)));
+    const quantized = g.quantized ?? new Map<string, QuantizedTensor>();
+    for (const key of quantized.keys()) {
+      if (g.initializers.has(key)) {
+        throw new RangeError(`Graph "${g.name}": "${key}" is both an initializer and a quantized tensor`);
+      }
+    }
+    const inits = FbGraph.createInitializersVector(this.b, [
+      ...[...g.initializers].map(([k, t]) => this.tensor(k, t)),
+      ...[...quantized].map(([k, q]) => this.quantizedTensor(k, q)),
+    ]);
     const nodes = FbGraph.createNodesVector(this.b, g.nodes.map((n) => this.node(n, depth)));
     FbGraph.startGraph(this.b);
     FbGraph.addName(this.b, name);
@@ -289,7 +356,8 @@ function safeInt(v: number, what: string): bigint {
 
 /**
  * Encodes `model` as the FlatBuffers block and plans the data: tensor bytes in encounter order (main graph
- * initializers, then node attributes, subgraphs depth-first), each at a 64-aligned offset.
+ * initializers, then its quantized tensors — codes, scales, zero points —, then node attributes, subgraphs
+ * depth-first), each at a 64-aligned offset.
  */
 export function encodeMeta(
   model: Model,

@@ -29,7 +29,8 @@ import {
 } from "./proto/onnx_pb.ts";
 
 /**
- * Encodes `model` as ONNX protobuf bytes.
+ * Encodes `model` as ONNX protobuf bytes. Throws `TypeError` for a model holding quantized weights
+ * (`Graph.quantized`), which ONNX cannot store: dequantize it first.
  *
  * @example
  * ```ts
@@ -76,6 +77,13 @@ export function tensorToProto(name: string, t: Tensor): TensorProto {
  * (`weightsAsInputs`); importers drop such inputs again, so the round trip is lossless.
  */
 function graphToProto(graph: Graph, weightsAsInputs: boolean): GraphProto {
+  const quantized = graph.quantized?.keys().next();
+  if (quantized && !quantized.done) {
+    throw new TypeError(
+      `Cannot export graph "${graph.name}" to ONNX: weight "${quantized.value}" is quantized; ` +
+        "dequantize the model first (dequantizeModel in src/quant/)",
+    );
+  }
   const weights = weightsAsInputs
     ? [...graph.initializers].map(([name, t]) => ({ name, dtype: t.type, shape: [...t.dims] }))
     : [];

@@ -76,7 +76,7 @@ export function graphFromProto(
     const info = valueInfoFromProto(v, where, false);
     if (info) valueInfo.set(info.name, info);
   }
-  return { name: proto.name, inputs, outputs, initializers, nodes, valueInfo };
+  return { name: proto.name, inputs, outputs, initializers, quantized: new Map(), nodes, valueInfo };
 }
 
 function nodeFromProto(p: NodeProto, external: ReadonlyMap<string, Uint8Array>, scope: ReadonlySet<string>): Node {

@@ -39,6 +39,7 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): num
     shape?.map((d) => (typeof d === "string" && options.dims?.[d] !== undefined ? options.dims[d]! : d));
   const known = new Map<string, Known>();
   for (const [name, t] of graph.initializers) known.set(name, { dtype: t.type, shape: [...t.dims], value: t });
+  for (const [name, q] of graph.quantized ?? []) known.set(name, { dtype: q.dtype, shape: [...q.dims] });
   for (const v of graph.inputs) known.set(v.name, { dtype: v.dtype, shape: bind(v.shape) });
   for (const v of graph.valueInfo.values()) {
     if (!known.has(v.name)) known.set(v.name, { dtype: v.dtype, shape: bind(v.shape) });
@@ -63,7 +64,7 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): num
   }
   let complete = 0;
   for (const [name, k] of known) {
-    if (graph.initializers.has(name)) continue;
+    if (graph.initializers.has(name) || graph.quantized?.has(name)) continue;
     const info: ValueInfo = { name, dtype: k.dtype, shape: k.shape };
     if (k.shape?.every((d) => typeof d === "number")) complete++;
     if (!graph.inputs.some((v) => v.name === name)) graph.valueInfo.set(name, info);

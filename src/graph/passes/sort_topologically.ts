@@ -44,7 +44,11 @@ export function outerReads(node: Node): Set<string> {
   for (const attr of Object.values(node.attributes)) {
     if (attr.kind !== "graph") continue;
     const sub = attr.value;
-    const local = new Set([...sub.inputs.map((v) => v.name), ...sub.initializers.keys()]);
+    const local = new Set([
+      ...sub.inputs.map((v) => v.name),
+      ...sub.initializers.keys(),
+      ...(sub.quantized?.keys() ?? []),
+    ]);
     for (const inner of sub.nodes) {
       for (const name of [...inner.inputs, ...outerReads(inner)]) if (name && !local.has(name)) names.add(name);
       for (const name of inner.outputs) local.add(name);

@@ -26,7 +26,15 @@ export function graph(
   nodes: Node[],
   initializers: Record<string, Tensor> = {},
 ): Graph {
-  return { name, inputs, outputs, nodes, initializers: new Map(Object.entries(initializers)), valueInfo: new Map() };
+  return {
+    name,
+    inputs,
+    outputs,
+    nodes,
+    initializers: new Map(Object.entries(initializers)),
+    quantized: new Map(),
+    valueInfo: new Map(),
+  };
 }
 
 /** A model whose main graph takes `feeds` (declared with their dtypes and shapes) and returns `outputs`. */

@@ -1,24 +1,26 @@
 /**
- * Regenerates the TypeScript for `bitloop.fbs` into `generated/` with `flatc` (Debian
+ * Regenerates the TypeScript for a FlatBuffers schema into `generated/` beside it with `flatc` (Debian
  * `flatbuffers-compiler` 2.0.8), then rewrites the generated relative imports to carry the `.ts`
  * extension, which Deno requires and flatc 2.0.8 leaves out (`from '../../bitloop/fb/tensor'`).
- * Run with `bun run gen:bitloop` (or `deno run -A src/formats/bitloop/schema/generate.ts`) and commit
- * the result. A dev script: it uses `node:` modules, which Deno and Bun both provide.
+ * With no arguments it regenerates `bitloop.fbs`; given schema paths, those (`bun run gen:mnn` passes
+ * `src/formats/mnn/schema/mnn.fbs`). Run with `bun run gen:bitloop` (or
+ * `deno run -A src/formats/bitloop/schema/generate.ts`) and commit the result. A dev script: it uses
+ * `node:` modules, which Deno and Bun both provide.
  *
  * @example
  * ```sh
- * bun src/formats/bitloop/schema/generate.ts   # prints the files it wrote
+ * bun src/formats/bitloop/schema/generate.ts                                 # bitloop.fbs
+ * bun src/formats/bitloop/schema/generate.ts src/formats/mnn/schema/mnn.fbs  # prints the files it wrote
  * ```
  * @module
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
-const SCHEMA = join(HERE, "bitloop.fbs");
-const OUT = join(HERE, "generated");
+const DEFAULT_SCHEMA = join(HERE, "bitloop.fbs");
 const FLATC = process.env["FLATC"] ?? "flatc";
 
 /** Adds `.ts` to every relative import/export specifier that lacks an extension. */
@@ -37,14 +39,25 @@ function listFiles(dir: string): string[] {
   });
 }
 
+/**
+ * Regenerates `schema`'s TypeScript into `generated/` beside it (replacing what was there) and returns
+ * the files written. `--no-warnings` quiets flatc's naming advice (MNN's schema keeps camelCase names).
+ */
+export function generateTypeScript(schema: string): string[] {
+  const out = join(dirname(schema), "generated");
+  rmSync(out, { recursive: true, force: true });
+  execFileSync(FLATC, ["--ts", "--no-warnings", "-o", out, schema], { stdio: "inherit" });
+  const files = listFiles(out).filter((f) => f.endsWith(".ts")).sort();
+  for (const file of files) writeFileSync(file, addTsExtensions(readFileSync(file, "utf8")));
+  return files;
+}
+
 function main(): void {
   const version = execFileSync(FLATC, ["--version"], { encoding: "utf8" }).trim();
   if (!version.includes("2.0.8")) console.warn(`warning: expected flatc 2.0.8, found "${version}"`);
-  rmSync(OUT, { recursive: true, force: true });
-  execFileSync(FLATC, ["--ts", "-o", OUT, SCHEMA], { stdio: "inherit" });
-  for (const file of listFiles(OUT).filter((f) => f.endsWith(".ts")).sort()) {
-    writeFileSync(file, addTsExtensions(readFileSync(file, "utf8")));
-    console.log(file.slice(HERE.length));
+  const schemas = process.argv.slice(2).map((p) => resolve(p));
+  for (const schema of schemas.length > 0 ? schemas : [DEFAULT_SCHEMA]) {
+    for (const file of generateTypeScript(schema)) console.log(file.slice(dirname(schema).length + 1));
   }
 }
 

@@ -16,3 +16,5 @@ export { PackedLayout } from './bitloop/fb/packed-layout.ts';
 export { Quantization } from './bitloop/fb/quantization.ts';
 export { Tensor } from './bitloop/fb/tensor.ts';
 export { ValueInfo } from './bitloop/fb/value-info.ts';
+export { WeightLayoutKind } from './bitloop/fb/weight-layout-kind.ts';
+export { ZeroPointMode } from './bitloop/fb/zero-point-mode.ts';

@@ -2,11 +2,17 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { DType } from '../../bitloop/fb/dtype.ts';
 import { PackedLayout } from '../../bitloop/fb/packed-layout.ts';
+import { WeightLayoutKind } from '../../bitloop/fb/weight-layout-kind.ts';
+import { ZeroPointMode } from '../../bitloop/fb/zero-point-mode.ts';
 
 
 /**
- * Per-tensor quantization parameters (format 1.0 defines them; writers of 1.0 leave them out).
+ * A quantized weight (format 1.1). Its Tensor's dtype and dims are the original float tensor's;
+ * `offset`/`length` there locate the packed codes; scales and zero points are separate 64-byte
+ * aligned ranges of the same section. Group g (block b of output channel c, g = c * blocks + b)
+ * reconstructs as (code - zero[g]) * scale[g]; symmetric tensors have no zeros (zero = 2^(bits-1)).
  */
 export class Quantization {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -27,7 +33,7 @@ static getSizePrefixedRootAsQuantization(bb:flatbuffers.ByteBuffer, obj?:Quantiz
 }
 
 /**
- * Bits per stored value (2..8).
+ * Bits per code (2..8).
  */
 bits():number {
   const offset = this.bb!.__offset(this.bb_pos, 4);
@@ -35,7 +41,7 @@ bits():number {
 }
 
 /**
- * Values per block along `axis`' reduction direction; 0 = one block per channel.
+ * Reduction rows (input channels) per block; 0 = one block per output channel.
  */
 blockSize():number {
   const offset = this.bb!.__offset(this.bb_pos, 6);
@@ -43,7 +49,7 @@ blockSize():number {
 }
 
 /**
- * True for symmetric quantization (no zero point).
+ * True for symmetric quantization (no zero points stored).
  */
 symmetric():boolean {
   const offset = this.bb!.__offset(this.bb_pos, 8);
@@ -51,7 +57,7 @@ symmetric():boolean {
 }
 
 /**
- * The channel axis the scales run along.
+ * Reserved (format 1.0 draft); writers leave it out. The layout is `layout` + `group`.
  */
 axis():number {
   const offset = this.bb!.__offset(this.bb_pos, 10);
@@ -59,7 +65,7 @@ axis():number {
 }
 
 /**
- * Algorithm that chose the parameters, e.g. "minmax", "hqq".
+ * Algorithm that chose the parameters: "minmax", "mse" or "hqq".
  */
 algorithm():string|null
 algorithm(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
@@ -69,7 +75,7 @@ algorithm(optionalEncoding?:any):string|Uint8Array|null {
 }
 
 /**
- * Name of the tensor (in the same graph) holding the scales.
+ * Reserved (format 1.0 draft); writers leave it out. Scales are at `scales_offset`.
  */
 scale():string|null
 scale(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
@@ -79,7 +85,7 @@ scale(optionalEncoding?:any):string|Uint8Array|null {
 }
 
 /**
- * Name of the tensor holding zero points or minimums; absent when symmetric.
+ * Reserved (format 1.0 draft); writers leave it out. Zero points are at `zeros_offset`.
  */
 zeroPoint():string|null
 zeroPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
@@ -89,15 +95,81 @@ zeroPoint(optionalEncoding?:any):string|Uint8Array|null {
 }
 
 /**
- * Packing of the stored values.
+ * Packing of the codes.
  */
 packedLayout():PackedLayout {
   const offset = this.bb!.__offset(this.bb_pos, 18);
   return offset ? this.bb!.readUint16(this.bb_pos + offset) : PackedLayout.None;
 }
 
+/**
+ * Operand layout of the weight (1.1).
+ */
+layout():WeightLayoutKind {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : WeightLayoutKind.Conv;
+}
+
+/**
+ * Convolution groups, for a ConvTranspose layout (1.1).
+ */
+group():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 1;
+}
+
+/**
+ * Storage of the zero points of an asymmetric tensor (1.1).
+ */
+zeroPointMode():ZeroPointMode {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : ZeroPointMode.Integer;
+}
+
+/**
+ * Float32 or Float16: how scales and float zero points are stored, little-endian (1.1).
+ */
+scaleDtype():DType {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : DType.Float32;
+}
+
+/**
+ * Scales, one per group in group order: data offset (64-byte aligned) and byte length (1.1).
+ */
+scalesOffset():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+scalesLength():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * Zero points, one per group in group order (asymmetric only): offset (64-aligned) and length (1.1).
+ */
+zerosOffset():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 32);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+zerosLength():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * Weight SQNR in dB against the float original, measured when compressing; absent when unknown (1.1).
+ */
+sqnr():number {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
 static startQuantization(builder:flatbuffers.Builder) {
-  builder.startObject(8);
+  builder.startObject(17);
 }
 
 static addBits(builder:flatbuffers.Builder, bits:number) {
@@ -132,12 +204,48 @@ static addPackedLayout(builder:flatbuffers.Builder, packedLayout:PackedLayout) {
   builder.addFieldInt16(7, packedLayout, PackedLayout.None);
 }
 
+static addLayout(builder:flatbuffers.Builder, layout:WeightLayoutKind) {
+  builder.addFieldInt8(8, layout, WeightLayoutKind.Conv);
+}
+
+static addGroup(builder:flatbuffers.Builder, group:number) {
+  builder.addFieldInt32(9, group, 1);
+}
+
+static addZeroPointMode(builder:flatbuffers.Builder, zeroPointMode:ZeroPointMode) {
+  builder.addFieldInt8(10, zeroPointMode, ZeroPointMode.Integer);
+}
+
+static addScaleDtype(builder:flatbuffers.Builder, scaleDtype:DType) {
+  builder.addFieldInt8(11, scaleDtype, DType.Float32);
+}
+
+static addScalesOffset(builder:flatbuffers.Builder, scalesOffset:bigint) {
+  builder.addFieldInt64(12, scalesOffset, BigInt('0'));
+}
+
+static addScalesLength(builder:flatbuffers.Builder, scalesLength:bigint) {
+  builder.addFieldInt64(13, scalesLength, BigInt('0'));
+}
+
+static addZerosOffset(builder:flatbuffers.Builder, zerosOffset:bigint) {
+  builder.addFieldInt64(14, zerosOffset, BigInt('0'));
+}
+
+static addZerosLength(builder:flatbuffers.Builder, zerosLength:bigint) {
+  builder.addFieldInt64(15, zerosLength, BigInt('0'));
+}
+
+static addSqnr(builder:flatbuffers.Builder, sqnr:number) {
+  builder.addFieldFloat64(16, sqnr, 0.0);
+}
+
 static endQuantization(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createQuantization(builder:flatbuffers.Builder, bits:number, blockSize:number, symmetric:boolean, axis:number, algorithmOffset:flatbuffers.Offset, scaleOffset:flatbuffers.Offset, zeroPointOffset:flatbuffers.Offset, packedLayout:PackedLayout):flatbuffers.Offset {
+static createQuantization(builder:flatbuffers.Builder, bits:number, blockSize:number, symmetric:boolean, axis:number, algorithmOffset:flatbuffers.Offset, scaleOffset:flatbuffers.Offset, zeroPointOffset:flatbuffers.Offset, packedLayout:PackedLayout, layout:WeightLayoutKind, group:number, zeroPointMode:ZeroPointMode, scaleDtype:DType, scalesOffset:bigint, scalesLength:bigint, zerosOffset:bigint, zerosLength:bigint, sqnr:number):flatbuffers.Offset {
   Quantization.startQuantization(builder);
   Quantization.addBits(builder, bits);
   Quantization.addBlockSize(builder, blockSize);
@@ -147,6 +255,15 @@ static createQuantization(builder:flatbuffers.Builder, bits:number, blockSize:nu
   Quantization.addScale(builder, scaleOffset);
   Quantization.addZeroPoint(builder, zeroPointOffset);
   Quantization.addPackedLayout(builder, packedLayout);
+  Quantization.addLayout(builder, layout);
+  Quantization.addGroup(builder, group);
+  Quantization.addZeroPointMode(builder, zeroPointMode);
+  Quantization.addScaleDtype(builder, scaleDtype);
+  Quantization.addScalesOffset(builder, scalesOffset);
+  Quantization.addScalesLength(builder, scalesLength);
+  Quantization.addZerosOffset(builder, zerosOffset);
+  Quantization.addZerosLength(builder, zerosLength);
+  Quantization.addSqnr(builder, sqnr);
   return Quantization.endQuantization(builder);
 }
 }

@@ -71,7 +71,7 @@ offset():bigint {
 }
 
 /**
- * Byte length: element count × element size (0 for strings).
+ * Byte length: element count × element size (0 for strings); the packed codes' length when quantized.
  */
 length():bigint {
   const offset = this.bb!.__offset(this.bb_pos, 14);
@@ -93,6 +93,9 @@ stringsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Present for a quantized weight (1.1): the tensor's bytes are its packed codes.
+ */
 quantization(obj?:Quantization):Quantization|null {
   const offset = this.bb!.__offset(this.bb_pos, 18);
   return offset ? (obj || new Quantization()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
