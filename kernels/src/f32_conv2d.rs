@@ -1,0 +1,344 @@
+//! fp32 2-D convolution on NCHW images (one image): im2col straight into packed-B panels followed by the
+//! fp32 GEMM (weights are A, so C comes out as NCHW without a transpose), and a direct depthwise kernel.
+//!
+//! Descriptor (15 × u32, written by JS): `c, h, w, oc, group, kh, kw, sh, sw, dh, dw, pad_top, pad_left,
+//! oh, ow`. Bottom/right padding is implied by `oh`/`ow`; taps outside the image read zero.
+
+#[cfg(target_feature = "simd128")]
+use core::arch::wasm32::*;
+
+use crate::activation::{self, Act};
+use crate::f32_gemm::{self, NR};
+use crate::status::Status;
+
+/// Convolution geometry as laid out in memory by the caller.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ConvDesc {
+    pub c: u32,
+    pub h: u32,
+    pub w: u32,
+    pub oc: u32,
+    pub group: u32,
+    pub kh: u32,
+    pub kw: u32,
+    pub sh: u32,
+    pub sw: u32,
+    pub dh: u32,
+    pub dw: u32,
+    pub pt: u32,
+    pub pl: u32,
+    pub oh: u32,
+    pub ow: u32,
+}
+
+impl ConvDesc {
+    /// Checks the parameters and that every size fits 32-bit addressing.
+    pub fn validate(&self) -> Status {
+        let d = self;
+        let positive = [d.c, d.h, d.w, d.oc, d.group, d.kh, d.kw, d.sh, d.sw, d.dh, d.dw, d.oh, d.ow];
+        if positive.iter().any(|&v| v == 0) {
+            return Status::BadConvParams;
+        }
+        if d.c % d.group != 0 || d.oc % d.group != 0 || d.pt >= (1 << 16) || d.pl >= (1 << 16) {
+            return Status::BadConvParams;
+        }
+        let big = [d.c, d.h, d.w, d.oc, d.kh, d.kw, d.sh, d.sw, d.dh, d.dw, d.oh, d.ow];
+        if big.iter().any(|&v| v >= (1 << 16)) {
+            return Status::Overflow;
+        }
+        let limit = 1u64 << 30;
+        let input = d.c as u64 * d.h as u64 * d.w as u64;
+        let output = d.oc as u64 * d.oh as u64 * d.ow as u64;
+        let weights = d.oc as u64 * (d.c / d.group) as u64 * d.kh as u64 * d.kw as u64;
+        if input >= limit || output >= limit || weights >= limit {
+            return Status::Overflow;
+        }
+        Status::Ok
+    }
+
+    /// Reduction length of one output channel.
+    pub fn kdim(&self) -> usize {
+        (self.c / self.group) as usize * self.kh as usize * self.kw as usize
+    }
+
+    /// Floats of scratch the GEMM-based conv needs at the least (one packed panel).
+    pub fn gemm_scratch_min(&self) -> usize {
+        (self.kdim() + 1) * NR
+    }
+
+    /// Floats of scratch the depthwise conv needs (one padded input plane plus slack).
+    pub fn dw_scratch(&self) -> usize {
+        let ph = (self.oh as usize - 1) * self.sh as usize + (self.kh as usize - 1) * self.dh as usize + 1;
+        let pw = (self.ow as usize - 1) * self.sw as usize + (self.kw as usize - 1) * self.dw as usize + 1;
+        ph * (pw + 8)
+    }
+}
+
+/// Writes one packed panel (bias zeros, then `kdim` rows of 8 pixels) for pixels `pix..pix+8`.
+unsafe fn im2col_panel(d: &ConvDesc, x: *const f32, pix: usize, out: *mut f32) {
+    let (h, w) = (d.h as isize, d.w as isize);
+    let (ow, total) = (d.ow as usize, d.oh as usize * d.ow as usize);
+    let cg = (d.c / d.group) as usize;
+    let mut oy = [0isize; NR];
+    let mut ox = [0isize; NR];
+    let mut valid = [false; NR];
+    for c in 0..NR {
+        let p = pix + c;
+        valid[c] = p < total;
+        oy[c] = (p / ow) as isize;
+        ox[c] = (p % ow) as isize;
+    }
+    let same_row = valid[NR - 1] && oy[0] == oy[NR - 1];
+    let sw = d.sw as isize;
+    for c in 0..NR {
+        *out.add(c) = 0.0;
+    }
+    let mut row = out.add(NR);
+    for ic in 0..cg {
+        let plane = x.add(ic * (d.h * d.w) as usize);
+        for ky in 0..d.kh as isize {
+            for kx in 0..d.kw as isize {
+                let iy0 = oy[0] * d.sh as isize + ky * d.dh as isize - d.pt as isize;
+                let ix0 = ox[0] * d.sw as isize + kx * d.dw as isize - d.pl as isize;
+                if same_row && iy0 >= 0 && iy0 < h && ix0 >= 0 && ix0 + (NR as isize - 1) * sw < w {
+                    // The 8 pixels read one input row at a fixed stride: no bounds checks.
+                    let src = plane.add((iy0 * w + ix0) as usize);
+                    if sw == 1 {
+                        core::ptr::copy_nonoverlapping(src, row, NR);
+                    } else {
+                        for c in 0..NR {
+                            *row.add(c) = *src.add(c * sw as usize);
+                        }
+                    }
+                } else {
+                    for c in 0..NR {
+                        let iy = oy[c] * d.sh as isize + ky * d.dh as isize - d.pt as isize;
+                        let ix = ox[c] * d.sw as isize + kx * d.dw as isize - d.pl as isize;
+                        *row.add(c) = if valid[c] && iy >= 0 && iy < h && ix >= 0 && ix < w {
+                            *plane.add((iy * w + ix) as usize)
+                        } else {
+                            0.0
+                        };
+                    }
+                }
+                row = row.add(NR);
+            }
+        }
+    }
+}
+
+/// `out = act(conv(x, weights) + bias)`; `weights` is `[oc][c/group][kh][kw]`, `bias` null or `[oc]`.
+/// `scratch` holds `scratch_len` floats, at least [`ConvDesc::gemm_scratch_min`].
+///
+/// # Safety
+/// Pointers cover the tensors the descriptor describes.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn conv2d(
+    d: &ConvDesc,
+    x: *const f32,
+    weights: *const f32,
+    bias: *const f32,
+    out: *mut f32,
+    act: &Act,
+    scratch: *mut f32,
+    scratch_len: usize,
+) {
+    let kdim = d.kdim();
+    let panel_len = (kdim + 1) * NR;
+    let total = d.oh as usize * d.ow as usize;
+    let panels = total.div_ceil(NR);
+    let chunk = (scratch_len / panel_len).max(1);
+    let (cg, ocg) = ((d.c / d.group) as usize, (d.oc / d.group) as usize);
+    for g in 0..d.group as usize {
+        let xg = x.add(g * cg * (d.h * d.w) as usize);
+        let wg = weights.add(g * ocg * kdim);
+        let bg = if bias.is_null() { bias } else { bias.add(g * ocg) };
+        let og = out.add(g * ocg * total);
+        let mut p0 = 0;
+        while p0 < panels {
+            let p1 = (p0 + chunk).min(panels);
+            for p in p0..p1 {
+                im2col_panel(d, xg, p * NR, scratch.add((p - p0) * panel_len));
+            }
+            let pix0 = p0 * NR;
+            let cols = (p1 * NR).min(total) - pix0;
+            f32_gemm::gemm(ocg, cols, kdim, wg, kdim, scratch, bg, og.add(pix0), total, act);
+            p0 = p1;
+        }
+    }
+}
+
+/// Depthwise convolution (`group == c == oc`): `weights` is `[c][kh][kw]`; `scratch` holds
+/// [`ConvDesc::dw_scratch`] floats.
+///
+/// # Safety
+/// Pointers cover the tensors the descriptor describes.
+pub unsafe fn dwconv2d(d: &ConvDesc, x: *const f32, weights: *const f32, bias: *const f32, out: *mut f32, act: &Act, scratch: *mut f32) {
+    let (kh, kw, sh, sw, dh, dw) =
+        (d.kh as usize, d.kw as usize, d.sh as usize, d.sw as usize, d.dh as usize, d.dw as usize);
+    let (h, w, oh, ow) = (d.h as usize, d.w as usize, d.oh as usize, d.ow as usize);
+    let ph = (oh - 1) * sh + (kh - 1) * dh + 1;
+    let pw = (ow - 1) * sw + (kw - 1) * dw + 1 + 8;
+    for ch in 0..d.c as usize {
+        let plane = x.add(ch * h * w);
+        // Zero-padded copy of the input rows the outputs read: columns [x0, x1) of the plane row come
+        // from input columns [x0 - pl, x1 - pl).
+        let pl = d.pl as usize;
+        let x0 = pl.min(pw);
+        let x1 = (pl + w).min(pw);
+        for py in 0..ph {
+            let dst = scratch.add(py * pw);
+            let iy = py as isize - d.pt as isize;
+            if iy >= 0 && (iy as usize) < h && x1 > x0 {
+                core::ptr::write_bytes(dst, 0, x0);
+                core::ptr::copy_nonoverlapping(plane.add(iy as usize * w), dst.add(x0), x1 - x0);
+                core::ptr::write_bytes(dst.add(x1), 0, pw - x1);
+            } else {
+                core::ptr::write_bytes(dst, 0, pw);
+            }
+        }
+        let wc = weights.add(ch * kh * kw);
+        let b = if bias.is_null() { 0.0 } else { *bias.add(ch) };
+        let oc = out.add(ch * oh * ow);
+        #[cfg(target_feature = "simd128")]
+        {
+            let fast = dh == 1 && dw == 1 && kh == kw;
+            let done = match (fast, kh, sw) {
+                (true, 3, 1) => dw_plane::<3, 1>(scratch, pw, sh, wc, b, oc, oh, ow),
+                (true, 3, 2) => dw_plane::<3, 2>(scratch, pw, sh, wc, b, oc, oh, ow),
+                (true, 5, 1) => dw_plane::<5, 1>(scratch, pw, sh, wc, b, oc, oh, ow),
+                (true, 5, 2) => dw_plane::<5, 2>(scratch, pw, sh, wc, b, oc, oh, ow),
+                _ => false,
+            };
+            if done {
+                continue;
+            }
+        }
+        for oy in 0..oh {
+            let base = scratch.add(oy * sh * pw);
+            let orow = oc.add(oy * ow);
+            let mut ox = 0;
+            #[cfg(target_feature = "simd128")]
+            while ox + 4 <= ow {
+                let mut acc = f32x4_splat(b);
+                for ky in 0..kh {
+                    let srow = base.add(ky * dh * pw + ox * sw);
+                    for kx in 0..kw {
+                        let wv = f32x4_splat(*wc.add(ky * kw + kx));
+                        let s = srow.add(kx * dw);
+                        let v = match sw {
+                            1 => v128_load(s as *const v128),
+                            2 => {
+                                let lo = v128_load(s as *const v128);
+                                let hi = v128_load(s.add(4) as *const v128);
+                                i32x4_shuffle::<0, 2, 4, 6>(lo, hi)
+                            }
+                            _ => f32x4(*s, *s.add(sw), *s.add(2 * sw), *s.add(3 * sw)),
+                        };
+                        acc = madd(wv, v, acc);
+                    }
+                }
+                v128_store(orow.add(ox) as *mut v128, acc);
+                ox += 4;
+            }
+            while ox < ow {
+                let mut acc = b;
+                for ky in 0..kh {
+                    for kx in 0..kw {
+                        acc += *wc.add(ky * kw + kx) * *base.add(ky * dh * pw + ox * sw + kx * dw);
+                    }
+                }
+                *orow.add(ox) = acc;
+                ox += 1;
+            }
+        }
+    }
+    activation::apply_rows(out, d.c as usize, oh * ow, oh * ow, act);
+}
+
+/// One channel of a `K×K`, stride-`S`, undilated depthwise conv from the padded plane (no activation):
+/// 16 outputs per step in four independent accumulators, taps unrolled.
+#[cfg(target_feature = "simd128")]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn dw_plane<const K: usize, const S: usize>(
+    plane: *const f32,
+    pw: usize,
+    sh: usize,
+    wc: *const f32,
+    b: f32,
+    out: *mut f32,
+    oh: usize,
+    ow: usize,
+) -> bool {
+    let mut wv = [f32x4_splat(0.0); 25];
+    for t in 0..K * K {
+        wv[t] = f32x4_splat(*wc.add(t));
+    }
+    let bias = f32x4_splat(b);
+    #[inline(always)]
+    unsafe fn load<const S: usize>(p: *const f32) -> v128 {
+        if S == 1 {
+            v128_load(p as *const v128)
+        } else {
+            i32x4_shuffle::<0, 2, 4, 6>(v128_load(p as *const v128), v128_load(p.add(4) as *const v128))
+        }
+    }
+    for oy in 0..oh {
+        let base = plane.add(oy * sh * pw);
+        let orow = out.add(oy * ow);
+        let mut ox = 0;
+        while ox + 16 <= ow {
+            let mut acc = [bias; 4];
+            for ky in 0..K {
+                let srow = base.add(ky * pw + ox * S);
+                for kx in 0..K {
+                    let w = wv[ky * K + kx];
+                    for q in 0..4 {
+                        acc[q] = madd(w, load::<S>(srow.add(kx + 4 * q * S)), acc[q]);
+                    }
+                }
+            }
+            for q in 0..4 {
+                v128_store(orow.add(ox + 4 * q) as *mut v128, acc[q]);
+            }
+            ox += 16;
+        }
+        while ox + 4 <= ow {
+            let mut acc = bias;
+            for ky in 0..K {
+                let srow = base.add(ky * pw + ox * S);
+                for kx in 0..K {
+                    acc = madd(wv[ky * K + kx], load::<S>(srow.add(kx)), acc);
+                }
+            }
+            v128_store(orow.add(ox) as *mut v128, acc);
+            ox += 4;
+        }
+        while ox < ow {
+            let mut acc = b;
+            for ky in 0..K {
+                for kx in 0..K {
+                    acc += *wc.add(ky * K + kx) * *base.add(ky * pw + ox * S + kx);
+                }
+            }
+            *orow.add(ox) = acc;
+            ox += 1;
+        }
+    }
+    true
+}
+
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+fn madd(a: v128, b: v128, acc: v128) -> v128 {
+    #[cfg(target_feature = "relaxed-simd")]
+    {
+        f32x4_relaxed_madd(a, b, acc)
+    }
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    {
+        f32x4_add(f32x4_mul(a, b), acc)
+    }
+}

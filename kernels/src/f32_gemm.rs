@@ -1,0 +1,203 @@
+//! fp32 GEMM with packed B and a fused bias + activation epilogue:
+//! `C[i][j] = act(Σ_k A[i][k]·B[k][j] + colbias[j] + rowbias[i])`.
+//!
+//! Packed B (built once by [`pack`]): `ceil(n/8)` panels of 8 columns; panel `p` is
+//! `[colbias: 8 × f32][k rows × 8 × f32]`, columns past `n` padded with zeros. The microkernel keeps an
+//! `MR × 8` tile of C in registers (splat one A element, two B vectors, `2·MR` multiply-adds per k);
+//! the relaxed variant uses `f32x4.relaxed_madd` (fused on CPUs with FMA), the others multiply then add.
+
+#[cfg(target_feature = "simd128")]
+use core::arch::wasm32::*;
+
+use crate::activation::{self, Act};
+
+/// Columns per packed panel.
+pub const NR: usize = 8;
+/// Rows per register tile of this variant.
+#[cfg(target_feature = "simd128")]
+pub const MR: usize = 6;
+#[cfg(not(target_feature = "simd128"))]
+pub const MR: usize = 4;
+/// Bytes of packed B a panel block may take before the row loop moves to the next block.
+const PANEL_BLOCK_BYTES: usize = 256 * 1024;
+
+/// Floats in packed B for an `n`-column, `k`-deep matrix.
+pub fn packed_len(n: usize, k: usize) -> usize {
+    n.div_ceil(NR) * (k + 1) * NR
+}
+
+/// Packs `B` (element `(kk, j)` at `b[kk·stride_k + j·stride_n]`) and the optional column bias.
+///
+/// # Safety
+/// `b` covers every addressed element, `bias` is null or holds `n` floats, `out` holds `packed_len(n, k)`.
+pub unsafe fn pack(n: usize, k: usize, b: *const f32, stride_k: usize, stride_n: usize, bias: *const f32, out: *mut f32) {
+    let panels = n.div_ceil(NR);
+    for p in 0..panels {
+        let dst = out.add(p * (k + 1) * NR);
+        for c in 0..NR {
+            let j = p * NR + c;
+            *dst.add(c) = if j < n && !bias.is_null() { *bias.add(j) } else { 0.0 };
+        }
+        for kk in 0..k {
+            let row = dst.add(NR + kk * NR);
+            for c in 0..NR {
+                let j = p * NR + c;
+                *row.add(c) = if j < n { *b.add(kk * stride_k + j * stride_n) } else { 0.0 };
+            }
+        }
+    }
+}
+
+/// `C = act(A·B + bias)` for `m × k` A (rows `lda` apart), packed B, `m × n` C (rows `ldc` apart).
+///
+/// # Safety
+/// Pointers cover their matrices; `row_bias` is null or holds `m` floats.
+pub unsafe fn gemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    packed: *const f32,
+    row_bias: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    act: &Act,
+) {
+    let panels = n.div_ceil(NR);
+    let panel_len = (k + 1) * NR;
+    let block = (PANEL_BLOCK_BYTES / (panel_len * 4)).max(1);
+    let mut p0 = 0;
+    while p0 < panels {
+        let p1 = (p0 + block).min(panels);
+        let mut i = 0;
+        while i < m {
+            let rows = (m - i).min(MR);
+            let ai = a.add(i * lda);
+            let rb = if row_bias.is_null() { row_bias } else { row_bias.add(i) };
+            for p in p0..p1 {
+                let cols = (n - p * NR).min(NR);
+                let bp = packed.add(p * panel_len);
+                let cp = c.add(i * ldc + p * NR);
+                match rows {
+                    1 => tile::<1>(k, ai, lda, bp, rb, cp, ldc, cols),
+                    2 => tile::<2>(k, ai, lda, bp, rb, cp, ldc, cols),
+                    3 => tile::<3>(k, ai, lda, bp, rb, cp, ldc, cols),
+                    #[cfg(target_feature = "simd128")]
+                    4 => tile::<4>(k, ai, lda, bp, rb, cp, ldc, cols),
+                    #[cfg(target_feature = "simd128")]
+                    5 => tile::<5>(k, ai, lda, bp, rb, cp, ldc, cols),
+                    _ => tile::<MR>(k, ai, lda, bp, rb, cp, ldc, cols),
+                }
+            }
+            i += rows;
+        }
+        p0 = p1;
+    }
+    activation::apply_rows(c, m, n, ldc, act);
+}
+
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+fn madd(a: v128, b: v128, acc: v128) -> v128 {
+    #[cfg(target_feature = "relaxed-simd")]
+    {
+        f32x4_relaxed_madd(a, b, acc)
+    }
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    {
+        f32x4_add(f32x4_mul(a, b), acc)
+    }
+}
+
+#[cfg(target_feature = "simd128")]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile<const R: usize>(
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    bp: *const f32,
+    row_bias: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    cols: usize,
+) {
+    let bias0 = v128_load(bp as *const v128);
+    let bias1 = v128_load(bp.add(4) as *const v128);
+    let mut acc = [[bias0, bias1]; R];
+    if !row_bias.is_null() {
+        for r in 0..R {
+            let rb = f32x4_splat(*row_bias.add(r));
+            acc[r][0] = f32x4_add(acc[r][0], rb);
+            acc[r][1] = f32x4_add(acc[r][1], rb);
+        }
+    }
+    let mut w = bp.add(NR);
+    let mut ar = [a; R];
+    for r in 0..R {
+        ar[r] = a.add(r * lda);
+    }
+    for _ in 0..k {
+        let w0 = v128_load(w as *const v128);
+        let w1 = v128_load(w.add(4) as *const v128);
+        for r in 0..R {
+            let av = v128_load32_splat(ar[r] as *const u32);
+            acc[r][0] = madd(av, w0, acc[r][0]);
+            acc[r][1] = madd(av, w1, acc[r][1]);
+            ar[r] = ar[r].add(1);
+        }
+        w = w.add(NR);
+    }
+    for r in 0..R {
+        let (y0, y1) = (acc[r][0], acc[r][1]);
+        let dst = c.add(r * ldc);
+        if cols == NR {
+            v128_store(dst as *mut v128, y0);
+            v128_store(dst.add(4) as *mut v128, y1);
+        } else {
+            let mut tmp = [0f32; NR];
+            v128_store(tmp.as_mut_ptr() as *mut v128, y0);
+            v128_store(tmp.as_mut_ptr().add(4) as *mut v128, y1);
+            for j in 0..cols {
+                *dst.add(j) = tmp[j];
+            }
+        }
+    }
+}
+
+#[cfg(not(target_feature = "simd128"))]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile<const R: usize>(
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    bp: *const f32,
+    row_bias: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    cols: usize,
+) {
+    let mut acc = [[0f32; NR]; R];
+    for r in 0..R {
+        let rb = if row_bias.is_null() { 0.0 } else { *row_bias.add(r) };
+        for j in 0..NR {
+            acc[r][j] = *bp.add(j) + rb;
+        }
+    }
+    for kk in 0..k {
+        let w = bp.add(NR + kk * NR);
+        for r in 0..R {
+            let av = *a.add(r * lda + kk);
+            for j in 0..NR {
+                acc[r][j] += av * *w.add(j);
+            }
+        }
+    }
+    for r in 0..R {
+        for j in 0..cols {
+            *c.add(r * ldc + j) = acc[r][j];
+        }
+    }
+}

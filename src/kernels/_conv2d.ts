@@ -1,0 +1,189 @@
+// fp32 convolution bindings: weights copied into kernel memory once, then per call im2col+GEMM or the
+// direct depthwise kernel (chosen when group == channels == output channels).
+import { type Activation, encodeActivation } from "./activation.ts";
+import type { KernelModule } from "./kernel_module.ts";
+import { OwnedBlock } from "./_owned_block.ts";
+import { conv2dOutputSize } from "./ref/f32_conv2d_ref.ts";
+
+/** Shape of the weights given to {@link prepareConv2dF32}. */
+export interface PrepareConv2dOptions {
+  /** Output channels. */
+  outChannels: number;
+  /** Input channels (of the whole input, all groups). */
+  inChannels: number;
+  /** Kernel `[kh, kw]`. */
+  kernel: readonly [number, number];
+  /** Groups. @default 1 */
+  group?: number;
+  /** Per-output-channel bias. */
+  bias?: Float32Array;
+}
+
+/** Options of one convolution call. */
+export interface Conv2dF32Options {
+  /** Input height. */
+  height: number;
+  /** Input width. */
+  width: number;
+  /** Images in `x` (NCHW). @default 1 */
+  batch?: number;
+  /** `[sh, sw]`. @default [1, 1] */
+  strides?: readonly [number, number];
+  /** `[dh, dw]`. @default [1, 1] */
+  dilations?: readonly [number, number];
+  /** `[top, left, bottom, right]`. @default [0, 0, 0, 0] */
+  pads?: readonly [number, number, number, number];
+  /** Fused activation. @default "none" */
+  activation?: Activation;
+  /** Where to write the output; a new array when omitted. */
+  out?: Float32Array;
+}
+
+/** The result of a convolution. */
+export interface Conv2dResult {
+  /** Output, NCHW. */
+  data: Float32Array;
+  /** `[batch, oc, oh, ow]`. */
+  dims: [number, number, number, number];
+  /** Name of the kernel that ran. */
+  kernel: string;
+}
+
+/** Conv weights and bias in a kernel instance's memory. Free with dispose(). */
+export class PreparedConv2d extends OwnedBlock {
+  /** Output channels. */
+  readonly outChannels: number;
+  /** Input channels. */
+  readonly inChannels: number;
+  /** `[kh, kw]`. */
+  readonly kernel: readonly [number, number];
+  /** Groups. */
+  readonly group: number;
+  /** Whether a bias is stored after the weights. */
+  readonly hasBias: boolean;
+
+  constructor(module: KernelModule, o: PrepareConv2dOptions, weightCount: number) {
+    super(module, (weightCount + (o.bias === undefined ? 0 : o.outChannels)) * 4);
+    this.outChannels = o.outChannels;
+    this.inChannels = o.inChannels;
+    this.kernel = [o.kernel[0], o.kernel[1]];
+    this.group = o.group ?? 1;
+    this.hasBias = o.bias !== undefined;
+  }
+
+  /** True when the depthwise kernel applies. */
+  get depthwise(): boolean {
+    return this.group === this.inChannels && this.group === this.outChannels;
+  }
+}
+
+function positiveInt(v: number, what: string): void {
+  if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${what} must be a positive integer, got ${v}`);
+}
+
+/** Copies conv weights (`[oc][c/group][kh][kw]`) and bias into `module`'s memory. */
+export function prepareConv2dF32(module: KernelModule, weights: Float32Array, o: PrepareConv2dOptions): PreparedConv2d {
+  const group = o.group ?? 1;
+  for (
+    const [v, what] of [[o.outChannels, "outChannels"], [o.inChannels, "inChannels"], [o.kernel[0], "kernel[0]"], [
+      o.kernel[1],
+      "kernel[1]",
+    ], [group, "group"]] as const
+  ) positiveInt(v, `prepareConv2dF32: ${what}`);
+  if (o.inChannels % group !== 0 || o.outChannels % group !== 0) {
+    throw new RangeError(`prepareConv2dF32: group ${group} must divide ${o.inChannels} and ${o.outChannels} channels`);
+  }
+  const count = o.outChannels * (o.inChannels / group) * o.kernel[0] * o.kernel[1];
+  if (weights.length !== count) {
+    throw new RangeError(`prepareConv2dF32: weights have ${weights.length} elements, expected ${count}`);
+  }
+  if (o.bias !== undefined && o.bias.length !== o.outChannels) {
+    throw new RangeError(`prepareConv2dF32: bias has ${o.bias.length} elements, expected ${o.outChannels}`);
+  }
+  const prepared = new PreparedConv2d(module, o, count);
+  module.heap.f32(prepared.ptr, count).set(weights);
+  if (o.bias !== undefined) module.heap.f32(prepared.ptr + count * 4, o.outChannels).set(o.bias);
+  return prepared;
+}
+
+/** Target scratch for the im2col panels of one chunk of pixels (stays in L2). */
+const CONV_SCRATCH_TARGET = 512 * 1024;
+
+/** Runs the convolution; `names` gives the kernel names `[im2col+gemm, depthwise]` for reporting. */
+export function conv2dF32(
+  module: KernelModule,
+  names: readonly [string, string],
+  x: Float32Array,
+  conv: PreparedConv2d,
+  o: Conv2dF32Options,
+): Conv2dResult {
+  conv.assertOwner(module, "conv2dF32: weights");
+  const batch = o.batch ?? 1;
+  positiveInt(batch, "conv2dF32: batch");
+  positiveInt(o.height, "conv2dF32: height");
+  positiveInt(o.width, "conv2dF32: width");
+  const { inChannels: c, outChannels: oc, group } = conv;
+  const [kh, kw] = conv.kernel;
+  const [sh, sw] = o.strides ?? [1, 1];
+  const [dh, dw] = o.dilations ?? [1, 1];
+  const pads = o.pads ?? [0, 0, 0, 0];
+  const [oh, ow] = conv2dOutputSize({
+    c,
+    h: o.height,
+    w: o.width,
+    oc,
+    kh,
+    kw,
+    group,
+    strides: [sh, sw],
+    dilations: [dh, dw],
+    pads,
+  });
+  const inSize = c * o.height * o.width;
+  const outSize = oc * oh * ow;
+  if (x.length !== batch * inSize) {
+    throw new RangeError(`conv2dF32: x has ${x.length} elements, expected ${batch}·${c}·${o.height}·${o.width}`);
+  }
+  const out = o.out ?? new Float32Array(batch * outSize);
+  if (out.length !== batch * outSize) {
+    throw new RangeError(`conv2dF32: out has ${out.length} elements, expected ${batch * outSize}`);
+  }
+  const act = encodeActivation(o.activation);
+  const ex = module.exports;
+  const heap = module.heap;
+  const depthwise = conv.depthwise;
+  const kernel = depthwise ? names[1] : names[0];
+  const pd = heap.alloc(15 * 4);
+  let px = 0, py = 0, ps = 0;
+  try {
+    heap.u32(pd, 15).set([c, o.height, o.width, oc, group, kh, kw, sh, sw, dh, dw, pads[0], pads[1], oh, ow]);
+    let scratch: number;
+    if (depthwise) scratch = ex.bl_f32_dwconv2d_scratch(pd) >>> 0;
+    else {
+      const min = ex.bl_f32_conv2d_scratch_min(pd) >>> 0;
+      const panels = Math.ceil((oh * ow) / 8);
+      scratch = min === 0 ? 0 : Math.min(panels, Math.max(1, Math.floor(CONV_SCRATCH_TARGET / min))) * min;
+    }
+    if (scratch === 0) {
+      throw new RangeError(
+        `conv2dF32: invalid geometry c=${c} ${o.height}×${o.width} → ${oc}×${oh}×${ow}, group ${group}`,
+      );
+    }
+    px = heap.alloc(inSize * 4);
+    py = heap.alloc(outSize * 4);
+    ps = heap.alloc(scratch);
+    const pw = conv.ptr;
+    const pbias = conv.hasBias ? pw + (oc * (c / group) * kh * kw) * 4 : 0;
+    const run = depthwise ? ex.bl_f32_dwconv2d : ex.bl_f32_conv2d;
+    for (let b = 0; b < batch; b++) {
+      heap.f32(px, inSize).set(x.subarray(b * inSize, (b + 1) * inSize));
+      const status = run(pd, px, pw, pbias, py, act.code, act.p0, act.p1, ps, scratch);
+      module.check(status, kernel, () => `c=${c}, ${o.height}×${o.width}, oc=${oc}, k=${kh}×${kw}, group=${group}`);
+      out.set(heap.f32(py, outSize), b * outSize);
+    }
+  } finally {
+    heap.free(pd);
+    for (const p of [px, py, ps]) if (p !== 0) heap.free(p);
+  }
+  return { data: out, dims: [batch, oc, oh, ow], kernel };
+}

@@ -1,0 +1,152 @@
+/**
+ * {@link Kernels}: the typed face of one loaded kernel build. Every method copies its operands into the
+ * instance's memory, calls the export, copies the result out and frees what it allocated (in `finally`).
+ * Weights are packed once into handles ({@link PackedF32Gemm}, {@link PackedQcw}, {@link PreparedConv2d})
+ * that live until `dispose()`. Each call records the kernel name it ran ({@link Kernels.ran}).
+ * @module
+ */
+import {
+  conv2dF32,
+  type Conv2dF32Options,
+  type Conv2dResult,
+  prepareConv2dF32,
+  type PrepareConv2dOptions,
+  PreparedConv2d,
+} from "./_conv2d.ts";
+import { gemmF32, type GemmF32Options, PackedF32Gemm, packF32Gemm, type PackF32GemmOptions } from "./_f32_gemm.ts";
+import {
+  PackedQcw,
+  packQcw,
+  qd8F32QcwGemm,
+  type Qd8GemmOptions,
+  quantizeRowsInt8,
+  type QuantizeRowsOptions,
+} from "./_qd8_gemm.ts";
+import type { KernelModule, WasmVariant } from "./kernel_module.ts";
+import type { QcwWeights } from "./ref/qd8_f32_qcw_gemm_ref.ts";
+import type { QuantizedRows } from "./ref/quantize_rows_ref.ts";
+
+export { PackedF32Gemm, PackedQcw, PreparedConv2d };
+export type {
+  Conv2dF32Options,
+  Conv2dResult,
+  GemmF32Options,
+  PackF32GemmOptions,
+  PrepareConv2dOptions,
+  Qd8GemmOptions,
+  QuantizeRowsOptions,
+};
+
+/** The kernel names of a build, in the naming grammar `<types>-<op>-<tile>-<variant>`. */
+export interface KernelNames {
+  /** e.g. `f32-gemm-6x8-relaxed`. */
+  f32Gemm: string;
+  /** e.g. `f32-qd8-quantize-rows-relaxed`. */
+  qd8Quantize: string;
+  /** e.g. `qd8-f32-qc8w-gemm-2x8c4-relaxed`. */
+  qc8w: string;
+  /** e.g. `qd8-f32-qc4w-gemm-4x8c4-relaxed`. */
+  qc4w: string;
+  /** e.g. `qd8-f32-qc2w-gemm-4x8c4-relaxed`. */
+  qc2w: string;
+  /** e.g. `f32-conv2d-im2col-6x8-relaxed`. */
+  conv2d: string;
+  /** e.g. `f32-dwconv2d-chw-relaxed` (3×3 and 5×5 undilated convs take a 16-wide fast path). */
+  dwconv2d: string;
+}
+
+/** Builds the names from the tiles the module reports. */
+export function kernelNames(module: KernelModule): KernelNames {
+  const v = module.variant;
+  const [fm, fn] = module.tile(0);
+  const q = (bits: 2 | 4 | 8): string => {
+    const [m, n] = module.tile(bits);
+    return `qd8-f32-qc${bits}w-gemm-${m}x${n}c4-${v}`;
+  };
+  return {
+    f32Gemm: `f32-gemm-${fm}x${fn}-${v}`,
+    qd8Quantize: `f32-qd8-quantize-rows-${v}`,
+    qc8w: q(8),
+    qc4w: q(4),
+    qc2w: q(2),
+    conv2d: `f32-conv2d-im2col-${fm}x${fn}-${v}`,
+    dwconv2d: `f32-dwconv2d-chw-${v}`,
+  };
+}
+
+/**
+ * One kernel build, ready to call. Get one from `loadKernels()` (dispatch.ts).
+ *
+ * @example
+ * ```ts
+ * import { loadKernels } from "./dispatch.ts";
+ * const kernels = await loadKernels();
+ * using w = kernels.packF32Gemm(new Float32Array([1, 2, 3, 4]), { k: 2, n: 2 });
+ * const c = kernels.gemmF32(new Float32Array([1, 1]), w); // [1+3, 2+4]
+ * if (c[0] !== 4 || c[1] !== 6) throw new Error("gemm");
+ * ```
+ */
+export class Kernels {
+  /** The instance the calls run in. */
+  readonly module: KernelModule;
+  /** Kernel names of this build. */
+  readonly names: KernelNames;
+  readonly #ran = new Set<string>();
+
+  constructor(module: KernelModule) {
+    this.module = module;
+    this.names = kernelNames(module);
+  }
+
+  /** Which build: `relaxed`, `simd128` or `scalar`. */
+  get variant(): WasmVariant {
+    return this.module.variant;
+  }
+
+  /** Names of the kernels that have run so far, sorted (for `info` and `bench`). */
+  ran(): string[] {
+    return [...this.#ran].sort();
+  }
+
+  /** Packs fp32 B (`k × n`, or `n × k` with `layout: "nk"`) and an optional column bias. */
+  packF32Gemm(b: Float32Array, options: PackF32GemmOptions): PackedF32Gemm {
+    return packF32Gemm(this.module, b, options);
+  }
+
+  /** `C = act(A·B + bias)`: `a` is `m × k` row-major, C is `m × n`. */
+  gemmF32(a: Float32Array, weights: PackedF32Gemm, options?: GemmF32Options): Float32Array {
+    this.#ran.add(this.names.f32Gemm);
+    return gemmF32(this.module, this.names.f32Gemm, a, weights, options);
+  }
+
+  /** Quantizes `m × k` rows to int8 with one scale (and zero point) per row. */
+  quantizeRowsInt8(x: Float32Array, options: QuantizeRowsOptions): QuantizedRows {
+    this.#ran.add(this.names.qd8Quantize);
+    return quantizeRowsInt8(this.module, this.names.qd8Quantize, x, options);
+  }
+
+  /** Packs 2/4/8-bit weight codes with per-channel or per-block scales and offsets. */
+  packQcw(weights: QcwWeights): PackedQcw {
+    return packQcw(this.module, weights);
+  }
+
+  /** `C = act(dequant(quant(A))·W + bias)` with int8 dot products and int32 accumulation. */
+  qd8F32QcwGemm(a: Float32Array | QuantizedRows, weights: PackedQcw, options?: Qd8GemmOptions): Float32Array {
+    const name = weights.bits === 8 ? this.names.qc8w : weights.bits === 4 ? this.names.qc4w : this.names.qc2w;
+    this.#ran.add(name);
+    if (a instanceof Float32Array) this.#ran.add(this.names.qd8Quantize);
+    return qd8F32QcwGemm(this.module, name, a, weights, options);
+  }
+
+  /** Copies conv weights `[oc][c/group][kh][kw]` (and bias) into kernel memory. */
+  prepareConv2dF32(weights: Float32Array, options: PrepareConv2dOptions): PreparedConv2d {
+    return prepareConv2dF32(this.module, weights, options);
+  }
+
+  /** NCHW convolution: depthwise kernel when `group == c == oc`, im2col + GEMM otherwise. */
+  conv2dF32(x: Float32Array, conv: PreparedConv2d, options: Conv2dF32Options): Conv2dResult {
+    const result = conv2dF32(this.module, [this.names.conv2d, this.names.dwconv2d], x, conv, options);
+    this.#ran.add(result.kernel);
+    return result;
+  }
+}

@@ -1,0 +1,124 @@
+import { describe, expect, test } from "bun:test";
+import type { Activation } from "../../src/kernels/activation.ts";
+import { type Conv2dGeometry, conv2dOutputSize, f32Conv2dRef } from "../../src/kernels/ref/f32_conv2d_ref.ts";
+import { seededRandom } from "../_random.ts";
+import {
+  availableVariants,
+  expectWithin,
+  F32_ACCUMULATION,
+  kernelsFor,
+  randomF32,
+  randomInt,
+} from "./_kernel_suite.ts";
+
+/** Geometries from the zoo models' families (3×3 s1/s2, 1×1, 5×5 depthwise, grouped, dilated) plus random ones. */
+function geometries(): Conv2dGeometry[] {
+  const g: Conv2dGeometry[] = [
+    { c: 3, h: 17, w: 19, oc: 8, kh: 3, kw: 3, strides: [2, 2], pads: [1, 1, 1, 1] },
+    { c: 8, h: 9, w: 11, oc: 13, kh: 1, kw: 1 },
+    { c: 16, h: 12, w: 10, oc: 16, kh: 3, kw: 3, group: 16, pads: [1, 1, 1, 1] },
+    { c: 12, h: 13, w: 15, oc: 12, kh: 3, kw: 3, group: 12, strides: [2, 2], pads: [1, 1, 1, 1] },
+    { c: 6, h: 11, w: 23, oc: 6, kh: 5, kw: 5, group: 6, pads: [2, 2, 2, 2] },
+    { c: 6, h: 11, w: 9, oc: 6, kh: 5, kw: 5, group: 6, strides: [2, 2], pads: [2, 2, 2, 2] },
+    { c: 8, h: 10, w: 10, oc: 12, kh: 3, kw: 3, group: 4, pads: [1, 0, 1, 2] },
+    { c: 4, h: 14, w: 13, oc: 5, kh: 3, kw: 3, dilations: [2, 2], pads: [2, 2, 2, 2] },
+    { c: 4, h: 14, w: 13, oc: 4, kh: 3, kw: 3, group: 4, dilations: [2, 3], strides: [3, 1], pads: [0, 3, 1, 0] },
+    { c: 2, h: 5, w: 40, oc: 3, kh: 2, kw: 4, strides: [1, 3], pads: [1, 0, 0, 2] },
+    // Wide depthwise rows: the 16-output fast path, its 4-wide and scalar tails.
+    { c: 5, h: 7, w: 41, oc: 5, kh: 3, kw: 3, group: 5, pads: [1, 1, 1, 1] },
+    { c: 4, h: 9, w: 45, oc: 4, kh: 3, kw: 3, group: 4, strides: [2, 2], pads: [1, 1, 1, 1] },
+    { c: 3, h: 9, w: 77, oc: 3, kh: 5, kw: 5, group: 3, strides: [2, 2], pads: [2, 2, 2, 2] },
+    { c: 3, h: 6, w: 38, oc: 3, kh: 5, kw: 5, group: 3, strides: [1, 1], pads: [0, 2, 1, 2] },
+  ];
+  const next = seededRandom(41);
+  for (let i = 0; i < 8; i++) {
+    const group = [1, 1, 2, 3][randomInt(next, 0, 3)]!;
+    const dw = next() < 0.3;
+    const c = dw ? randomInt(next, 1, 9) : group * randomInt(next, 1, 4);
+    const kh = randomInt(next, 1, 4), kw = randomInt(next, 1, 4);
+    g.push({
+      c,
+      h: randomInt(next, kh, 16),
+      w: randomInt(next, kw, 16),
+      oc: dw ? c : group * randomInt(next, 1, 5),
+      kh,
+      kw,
+      group: dw ? c : group,
+      strides: [randomInt(next, 1, 2), randomInt(next, 1, 3)],
+      pads: [randomInt(next, 0, 1), randomInt(next, 0, 2), randomInt(next, 0, 1), randomInt(next, 0, 1)],
+    });
+  }
+  return g;
+}
+
+for (const variant of availableVariants()) {
+  describe(`f32-conv2d / f32-dwconv2d (${variant})`, () => {
+    test("match the direct float64 convolution on zoo-like and random geometries", async () => {
+      const kernels = await kernelsFor(variant);
+      let seed = 3000;
+      for (const g of geometries()) {
+        const group = g.group ?? 1;
+        const x = randomF32(2 * g.c * g.h * g.w, seed++);
+        const wt = randomF32(g.oc * (g.c / group) * g.kh * g.kw, seed++);
+        const bias = randomF32(g.oc, seed++);
+        using conv = kernels.prepareConv2dF32(wt, {
+          outChannels: g.oc,
+          inChannels: g.c,
+          kernel: [g.kh, g.kw],
+          group,
+          bias,
+        });
+        const options = { height: g.h, width: g.w, batch: 2, ...(g.strides && { strides: g.strides }) };
+        const y = kernels.conv2dF32(x, conv, {
+          ...options,
+          ...(g.pads && { pads: g.pads }),
+          ...(g.dilations && { dilations: g.dilations }),
+        });
+        const [oh, ow] = conv2dOutputSize(g);
+        expect(y.dims).toEqual([2, g.oc, oh, ow]);
+        const size = g.c * g.h * g.w;
+        for (let b = 0; b < 2; b++) {
+          const ref = f32Conv2dRef(x.subarray(b * size, (b + 1) * size), wt, bias, g);
+          const ours = y.data.subarray(b * g.oc * oh * ow, (b + 1) * g.oc * oh * ow);
+          expectWithin(ours, ref, F32_ACCUMULATION, `${y.kernel} ${JSON.stringify(g)} image ${b}`);
+        }
+      }
+    });
+
+    test("fuses activations and picks the depthwise kernel only when group = channels = outputs", async () => {
+      const kernels = await kernelsFor(variant);
+      const acts: Activation[] = ["relu", "relu6", "hardswish", "sigmoid", { kind: "clip", min: -0.1, max: 0.3 }];
+      for (const [group, oc] of [[1, 6], [6, 6], [3, 6]] as const) {
+        const g: Conv2dGeometry = { c: 6, h: 9, w: 14, oc, kh: 3, kw: 3, group, pads: [1, 1, 1, 1] };
+        const x = randomF32(6 * 9 * 14, 70 + group, -2, 2);
+        const wt = randomF32(oc * (6 / group) * 9, 80 + group);
+        using conv = kernels.prepareConv2dF32(wt, { outChannels: oc, inChannels: 6, kernel: [3, 3], group });
+        for (const activation of acts) {
+          const y = kernels.conv2dF32(x, conv, { height: 9, width: 14, pads: [1, 1, 1, 1], activation });
+          expect(y.kernel).toBe(group === 6 ? kernels.names.dwconv2d : kernels.names.conv2d);
+          expectWithin(
+            y.data,
+            f32Conv2dRef(x, wt, undefined, g, activation),
+            F32_ACCUMULATION,
+            `${y.kernel} ${JSON.stringify(activation)}`,
+          );
+        }
+      }
+    });
+
+    test("rejects inconsistent shapes with messages that name the field", async () => {
+      const kernels = await kernelsFor(variant);
+      expect(() => kernels.prepareConv2dF32(new Float32Array(10), { outChannels: 2, inChannels: 3, kernel: [3, 3] }))
+        .toThrow(
+          /weights have 10 elements, expected 54/,
+        );
+      expect(() =>
+        kernels.prepareConv2dF32(new Float32Array(8), { outChannels: 4, inChannels: 6, kernel: [1, 1], group: 4 })
+      )
+        .toThrow(/group 4 must divide/);
+      using conv = kernels.prepareConv2dF32(new Float32Array(18), { outChannels: 2, inChannels: 1, kernel: [3, 3] });
+      expect(() => kernels.conv2dF32(new Float32Array(5), conv, { height: 2, width: 2 })).toThrow(/empty/);
+      expect(() => kernels.conv2dF32(new Float32Array(5), conv, { height: 3, width: 3 })).toThrow(/x has 5 elements/);
+    });
+  });
+}
