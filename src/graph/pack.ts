@@ -16,7 +16,7 @@
  * (`Σ ceil(len·b/8)` bytes in total). For groups whose `len·b` is a multiple of 8 (e.g. blocks of 32)
  * both layouts are the same bytes.
  *
- * MNN's converter uses the opposite bit order; see `src/quant/pack_msb_first.ts`. This layout is part of the
+ * MNN's converter uses the opposite bit order; see `src/formats/mnn/pack_msb_first.ts`. This layout is part of the
  * quantized-tensor record (`quantized_tensor.ts`), so it lives beside it; `src/quant/pack.ts` re-exports it.
  * @module
  */

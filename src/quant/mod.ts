@@ -28,7 +28,7 @@ export * from "./hqq.ts";
 export * from "./linear.ts";
 export * from "./metrics.ts";
 export * from "./pack.ts";
-export * from "./pack_msb_first.ts";
+export * from "../formats/mnn/pack_msb_first.ts";
 export * from "./quantize.ts";
 export type * from "./quantized_tensor.ts";
 export * from "./weight_layout_of.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { pack, packedByteLength, unpack } from "../../src/quant/pack.ts";
-import { packMsbFirst, unpackMsbFirst } from "../../src/quant/pack_msb_first.ts";
+import { packMsbFirst, unpackMsbFirst } from "../../src/formats/mnn/pack_msb_first.ts";
 import { seededRandom } from "../_random.ts";
 
 const BITS = [2, 3, 4, 5, 6, 7, 8];

@@ -9,14 +9,14 @@
  * 4. table: `T` × int8, the quantized values; MNNConvert writes `−2^(b−1) .. 2^(b−1)−1` in order. MNN's
  *    reader sorts the table ascending before use, and so does this one.
  * 5. indices: `N = product(dims)` indices into the sorted table, each `b = max(1, ceil(log2 T))` bits,
- *    bit-packed MSB-first across byte boundaries (`src/quant/pack_msb_first.ts`), `ceil(N·b/8)` bytes.
+ *    bit-packed MSB-first across byte boundaries (`pack_msb_first.ts`), `ceil(N·b/8)` bytes.
  *    With MNNConvert's table an index is `u = q + 2^(b−1)`.
  *
  * Bytes after the indices are ignored, as MNN ignores them.
  * @module
  */
 import { ModelFormatError } from "../../errors.ts";
-import { unpackMsbFirst } from "../../quant/pack_msb_first.ts";
+import { unpackMsbFirst } from "./pack_msb_first.ts";
 
 /** The parsed contents of a type-1 `IDSTQuan.buffer`. */
 export interface IdstBuffer {

@@ -12,7 +12,7 @@ import {
 } from "../../../src/formats/mnn/mod.ts";
 import { Convolution2D, Net, OpParameter } from "../../../src/formats/mnn/schema/generated/mnn_generated.ts";
 import { float32ToFloat16Bits } from "../../../src/graph/float16.ts";
-import { packMsbFirst } from "../../../src/quant/pack_msb_first.ts";
+import { packMsbFirst } from "../../../src/formats/mnn/pack_msb_first.ts";
 import { seededRandom } from "../../_random.ts";
 import { HAVE_MNN, mnnBytes } from "./_mnn_files.ts";
 
