@@ -1,6 +1,7 @@
 /**
  * Load on the device agent: N concurrent clients issue infer on loopback for S seconds against a real
- * agent process (Deno or Bun); reports requests, failures, throughput, latency percentiles and the
+ * agent process (Deno or Bun); reports requests, failures, throughput, latency percentiles, the
+ * latency of `GET /v1/health` probed every 100 ms meanwhile (how responsive the agent stays), and the
  * agent's RSS sampled from /proc every 250 ms. Not a test (STYLE.md rule 18).
  *
  *   bun bench/agent_load.ts [--runtime deno|bun] [--model tiny|ppocr_cls] [--clients 50] [--seconds 20]
@@ -47,11 +48,19 @@ await setup.infer(id, feeds); // load the session before timing
 const rssStart = await rssNow();
 
 const rss: number[] = [];
+const end = performance.now() + seconds * 1000;
 const sampler = setInterval(() => rssNow().then((v) => rss.push(v), () => {}), 250);
 const latencies: number[] = [];
 const failures: string[] = [];
+const healthMs: number[] = [];
+const prober = (async () => {
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    await setup.health().then(() => healthMs.push(performance.now() - t0), () => failures.push("health"));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+})();
 let retried503 = 0;
-const end = performance.now() + seconds * 1000;
 await Promise.all(Array.from({ length: clients }, async () => {
   const client = new DeviceClient(agent.url, {
     token: TOKEN,
@@ -73,14 +82,19 @@ await Promise.all(Array.from({ length: clients }, async () => {
     }
   }
 }));
+await prober;
 clearInterval(sampler);
 const health = await setup.health().then(() => "ok", (e) => String(e));
 agent.child.kill("SIGTERM");
 await agent.exited;
 await removeDir(dir);
 
-const sorted = [...latencies].sort((a, b) => a - b);
-const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
+const pctOf = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
+};
+const pct = pctOf(latencies);
+const healthPct = pctOf(healthMs);
 const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
 console.log(JSON.stringify({
   runtime,
@@ -97,6 +111,12 @@ console.log(JSON.stringify({
     p90: +pct(0.9).toFixed(1),
     p99: +pct(0.99).toFixed(1),
     max: +pct(1).toFixed(1),
+  },
+  healthMs: {
+    probes: healthMs.length,
+    p50: +healthPct(0.5).toFixed(1),
+    p99: +healthPct(0.99).toFixed(1),
+    max: +healthPct(1).toFixed(1),
   },
   agentRssMiB: { afterLoad: mb(rssStart), peak: mb(Math.max(...rss)), last: mb(rss.at(-1) ?? NaN) },
   healthAfter: health,

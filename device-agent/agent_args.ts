@@ -21,7 +21,10 @@ Options:
   --tls-cert FILE        PEM certificate: serve HTTPS (with --tls-key)
   --tls-key FILE         PEM private key
   --max-upload-mb N      largest model or sidecar upload (default 1024)
-  --job-timeout-s N      time limit of one bench or eval (default 600)
+  --job-timeout-s N      hard time limit of one infer, bench or eval, and of loading a model: the
+                         model's worker is stopped and the request fails with job_timeout (default 600)
+  --max-models N         models loaded at once, one worker each (default 4)
+  --max-rss-mb N         stop running models when the agent's memory passes this (default 80 % of RAM)
   --verify-store         re-hash stored models at start and drop corrupt ones
   -h, --help             show this help`;
 
@@ -52,6 +55,8 @@ export function parseAgentArgs(args: readonly string[]): AgentArgs {
         "tls-key": { type: "string" },
         "max-upload-mb": { type: "string" },
         "job-timeout-s": { type: "string" },
+        "max-models": { type: "string" },
+        "max-rss-mb": { type: "string" },
         "verify-store": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -80,6 +85,10 @@ export function parseAgentArgs(args: readonly string[]): AgentArgs {
   if (mb !== undefined) options.maxUploadBytes = Math.floor(mb * 1024 * 1024);
   const timeout = number("job-timeout-s", values["job-timeout-s"], 1);
   if (timeout !== undefined) options.jobTimeoutMs = timeout * 1000;
+  const models = number("max-models", values["max-models"], 1);
+  if (models !== undefined) options.maxLoadedModels = Math.floor(models);
+  const rss = number("max-rss-mb", values["max-rss-mb"], 16);
+  if (rss !== undefined) options.maxRssBytes = Math.floor(rss * 1024 * 1024);
   if (values["verify-store"]) options.verifyStore = true;
   return { help: false, options };
 }

@@ -25,9 +25,11 @@ export const ERROR_STATUS = {
   unsupported_option: 422,
   busy: 429,
   internal: 500,
+  worker_crashed: 500,
   overloaded: 503,
   shutting_down: 503,
   job_timeout: 504,
+  out_of_memory: 507,
 } as const;
 
 /** A stable error code. */

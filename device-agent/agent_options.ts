@@ -3,7 +3,7 @@
  * @module
  */
 import { JobLocks, RunLimiter } from "./limits.ts";
-import { SessionCache } from "./sessions.ts";
+import { ModelPool } from "./model_pool.ts";
 import type { ModelStore } from "./store.ts";
 
 /** Options for `createApp`. */
@@ -26,15 +26,28 @@ export interface AgentOptions {
    */
   maxDatasetBytes?: number;
   /**
-   * Time limit of one bench or eval job, in milliseconds (checked after every run).
+   * Hard time limit of one infer, bench or eval job (and of loading a model), in milliseconds: a run
+   * still going at the limit is stopped by terminating its model's worker, and the job fails with
+   * `job_timeout`.
    * @default 600000
    */
   jobTimeoutMs?: number;
   /**
-   * Sessions held in memory at once.
+   * Models loaded at once, each in its own worker; the least recently used idle one is closed to make
+   * room, and when all are in use a request for another model gets `503 overloaded`.
    * @default 4
    */
   maxLoadedModels?: number;
+  /**
+   * Agent RSS (workers included) past which running models are stopped with `507 out_of_memory`.
+   * @default 80 % of the machine's memory
+   */
+  maxRssBytes?: number;
+  /**
+   * The model worker script, for tests.
+   * @default device-agent/model_worker.ts
+   */
+  workerUrl?: URL;
   /**
    * Infer requests admitted at once (each may hold a body of up to `maxBodyBytes`).
    * @default 2
@@ -66,8 +79,8 @@ export interface AgentOptions {
 export interface AgentState {
   /** The store. */
   store: ModelStore;
-  /** Loaded sessions. */
-  sessions: SessionCache;
+  /** Loaded models, one worker each. */
+  models: ModelPool;
   /** One job per model. */
   locks: JobLocks;
   /** Admission of infer requests. */
@@ -96,15 +109,22 @@ export function agentState(options: AgentOptions): AgentState {
     }
     return v;
   };
+  const jobTimeoutMs = positive("jobTimeoutMs", options.jobTimeoutMs ?? 600_000);
+  const models = new ModelPool(options.store, {
+    maxWorkers: positive("maxLoadedModels", options.maxLoadedModels ?? 4),
+    loadTimeoutMs: jobTimeoutMs,
+    ...(options.maxRssBytes === undefined ? {} : { maxRssBytes: positive("maxRssBytes", options.maxRssBytes) }),
+    ...(options.workerUrl === undefined ? {} : { workerUrl: options.workerUrl }),
+  });
   return {
     store: options.store,
-    sessions: new SessionCache(options.store, { maxLoaded: positive("maxLoadedModels", options.maxLoadedModels ?? 4) }),
+    models,
     locks: new JobLocks(options.now),
     limiter: new RunLimiter(positive("maxActiveRuns", options.maxActiveRuns ?? 2), options.maxQueuedRuns ?? 64),
     jobs: new Set(),
     maxBodyBytes: positive("maxBodyBytes", options.maxBodyBytes ?? 64 * 1024 ** 2),
     maxDatasetBytes: positive("maxDatasetBytes", options.maxDatasetBytes ?? 256 * 1024 ** 2),
-    jobTimeoutMs: positive("jobTimeoutMs", options.jobTimeoutMs ?? 600_000),
+    jobTimeoutMs,
     now: options.now ?? (() => performance.now()),
     signal: options.signal,
     log: options.log ?? ((line) => console.error(line)),

@@ -6,12 +6,14 @@
  * `GET /v1/device`, `GET /v1/models`, `GET|PUT|DELETE /v1/models/{id}`, `PUT /v1/models/{id}/weight`,
  * `POST /v1/models/{id}/infer|bench|eval`. Every route but health requires the bearer token; every
  * error is `{ "error": { "code", "message" } }` from the one `onError` handler, 404 and 405 included.
+ * Models run in a Web Worker each (`model_pool.ts`, `model_runner.ts`), so the event loop stays free for
+ * health checks, uploads and streams while a model computes, and a run past its time limit is stopped.
  * @module
  */
 import { type Context, Hono } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { HealthResponse } from "../src/client/protocol.ts";
-import { VERSION } from "../src/cli/version.ts";
+import { VERSION } from "../src/version.ts";
 import { AgentError, errorReport } from "./agent_error.ts";
 import { type AgentOptions, agentState } from "./agent_options.ts";
 import { bearerAuth } from "./auth.ts";
@@ -55,6 +57,7 @@ export function createApp(options: AgentOptions): Hono {
   state.signal?.addEventListener("abort", () => {
     stopping = true;
     for (const job of state.jobs) job.abort(new AgentError("shutting_down", "The agent is shutting down"));
+    state.models.closeWhenIdle();
   }, { once: true });
   app.use("*", async (_c, next) => {
     if (stopping) throw new AgentError("shutting_down", "The agent is shutting down", { retryAfter: 5 });
@@ -81,7 +84,7 @@ export function createApp(options: AgentOptions): Hono {
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument()));
   app.get("/v1/device", async (c) => {
     const stored = (await state.store.list()).length;
-    return c.json(await deviceInfo({ stored, loaded: state.sessions.loaded() }));
+    return c.json(await deviceInfo({ stored, loaded: state.models.loaded() }));
   });
   addModelRoutes(app, state);
   addRunRoutes(app, state);

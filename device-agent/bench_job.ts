@@ -1,17 +1,23 @@
 /**
  * The bench job, after TVM's `time_evaluator`: warm-up runs are discarded, then `repeat` measurements
  * of `number` runs each; when a measurement lasts less than `minRepeatMs`, `number` grows and the
- * measurement is taken again. Every run checks the job's deadline and cancel signal.
+ * measurement is taken again. The runs happen in the model's worker, which times each measurement
+ * itself (message passing is not measured); the worker is stopped if a measurement runs past the job's
+ * deadline, and the cancel signal is checked between runs.
+ *
+ * `peakRssBytes` is the largest resident set size of the whole agent process (the workers run inside
+ * it) sampled from the main thread every 20 ms during the job and after every measurement.
  * @module
  */
 import type { BenchEvent, BenchRequest } from "../src/client/protocol.ts";
 import { tensorFromWire } from "../src/client/wire_tensors.ts";
 import type { Tensor } from "../src/graph/tensor.ts";
-import type { InferenceSession, NamedTensors } from "../src/runtime/session.ts";
+import type { NamedTensors } from "../src/runtime/session.ts";
 import { AgentError } from "./agent_error.ts";
-import { breathe, checkpoint, type JobContext, rssBytes, summarize } from "./job_context.ts";
+import { breathe, checkpoint, type JobContext, remainingMs, summarize, watchPeakRss } from "./job_context.ts";
+import type { ModelRunner } from "./model_runner.ts";
 import { randomFeed } from "./random_feeds.ts";
-import { kernelsOf } from "./sessions.ts";
+import type { ModelSignature } from "./worker_messages.ts";
 
 /** Validated bench settings with the feeds to run. */
 export interface BenchPlan {
@@ -35,7 +41,7 @@ const MAX_NUMBER = 1_000_000;
  * Checks a bench request against the model and builds the feeds (given ones decoded, missing ones
  * random). Throws `AgentError` (`bad_request`, `unsupported_option`, `input_mismatch`).
  */
-export function planBench(session: InferenceSession, body: unknown): BenchPlan {
+export function planBench(session: ModelSignature, body: unknown): BenchPlan {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new AgentError("bad_request", "The bench request must be a JSON object");
   }
@@ -85,7 +91,7 @@ export function planBench(session: InferenceSession, body: unknown): BenchPlan {
  * ones whose declared shape had symbolic dimensions.
  */
 export function feedsFor(
-  session: InferenceSession,
+  session: ModelSignature,
   given: Record<string, unknown> | Record<string, Tensor>,
 ): { feeds: NamedTensors; guessed: string[] } {
   const feeds: NamedTensors = {};
@@ -124,56 +130,64 @@ function wire(name: string, value: unknown): Tensor {
 /** Runs a planned bench, yielding the start line, progress lines and the result line. */
 export async function* benchJob(
   id: string,
-  session: InferenceSession,
+  runner: ModelRunner,
   plan: BenchPlan,
   ctx: JobContext,
 ): AsyncGenerator<BenchEvent> {
   yield { type: "start", model: id, total: plan.warmup + plan.repeat };
-  let peak = rssBytes();
+  const rss = watchPeakRss(20);
   let first = true;
-  const run = (): void => {
-    if (!first) return void session.runSync(plan.feeds);
-    first = false;
+  const run = async (count: number, what: string): Promise<number> => {
+    const options = { count, what, timeoutMs: remainingMs(ctx), signal: ctx.signal, keepOutputs: false };
+    let elapsedMs: number;
     try {
-      session.runSync(plan.feeds);
+      elapsedMs = (await runner.run(plan.feeds, options)).elapsedMs;
     } catch (error) {
-      if (plan.guessed.length === 0) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new AgentError(
-        "run_failed",
-        `${reason} (inputs not given were made up with symbolic dimensions as 1: ${
-          plan.guessed.join(", ")
-        }; send "inputs")`,
-        { cause: error },
-      );
+      throw first ? withGuessHint(error, plan.guessed) : error;
+    } finally {
+      first = false;
     }
+    checkpoint(ctx, what);
+    return elapsedMs;
   };
-  for (let i = 0; i < plan.warmup; i++) {
-    run();
-    checkpoint(ctx, `warm-up run ${i + 1}`);
-    yield { type: "progress", phase: "warmup", done: i + 1, total: plan.warmup };
-    await breathe();
-  }
-  let number = plan.number;
-  const runsMs: number[] = [];
-  for (let r = 0; r < plan.repeat; r++) {
-    let elapsed: number;
-    while (true) {
-      const t0 = ctx.now();
-      for (let k = 0; k < number; k++) {
-        run();
-        checkpoint(ctx, `measurement ${r + 1}`);
-      }
-      elapsed = ctx.now() - t0;
-      if (elapsed >= plan.minRepeatMs || number >= MAX_NUMBER) break;
-      const perRun = Math.max(elapsed / number, 1e-3);
-      number = Math.min(MAX_NUMBER, Math.max(Math.ceil(number * 1.618), Math.ceil(plan.minRepeatMs / perRun)));
+  try {
+    for (let i = 0; i < plan.warmup; i++) {
+      await run(1, `warm-up run ${i + 1}`);
+      yield { type: "progress", phase: "warmup", done: i + 1, total: plan.warmup };
       await breathe();
     }
-    peak = Math.max(peak, rssBytes());
-    runsMs.push(elapsed / number);
-    yield { type: "progress", phase: "measure", done: r + 1, total: plan.repeat, lastMs: elapsed / number };
-    await breathe();
+    let number = plan.number;
+    const runsMs: number[] = [];
+    for (let r = 0; r < plan.repeat; r++) {
+      let elapsed: number;
+      while (true) {
+        elapsed = await run(number, `measurement ${r + 1}`);
+        if (elapsed >= plan.minRepeatMs || number >= MAX_NUMBER) break;
+        const perRun = Math.max(elapsed / number, 1e-3);
+        number = Math.min(MAX_NUMBER, Math.max(Math.ceil(number * 1.618), Math.ceil(plan.minRepeatMs / perRun)));
+        await breathe();
+      }
+      rss.sample();
+      runsMs.push(elapsed / number);
+      yield { type: "progress", phase: "measure", done: r + 1, total: plan.repeat, lastMs: elapsed / number };
+      await breathe();
+    }
+    const kernels = runner.signature.kernels;
+    yield { type: "result", ...summarize(runsMs), runsMs, number, peakRssBytes: rss.peak(), kernels };
+  } finally {
+    rss.stop();
   }
-  yield { type: "result", ...summarize(runsMs), runsMs, number, peakRssBytes: peak, kernels: kernelsOf(session) };
+}
+
+// A model's own failure on the first run, when some inputs were made up, names them.
+function withGuessHint(error: unknown, guessed: string[]): unknown {
+  const own = error instanceof AgentError && ["run_failed", "input_mismatch", "internal"].includes(error.code);
+  if (guessed.length === 0 || !own) return error;
+  return new AgentError(
+    "run_failed",
+    `${error.message} (inputs not given were made up with symbolic dimensions as 1: ${
+      guessed.join(", ")
+    }; send "inputs")`,
+    { cause: error },
+  );
 }

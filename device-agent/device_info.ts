@@ -6,9 +6,9 @@
 import os from "node:os";
 import process from "node:process";
 import type { CpuFeatures, DeviceInfo } from "../src/client/protocol.ts";
-import { VERSION } from "../src/cli/version.ts";
+import { VERSION } from "../src/version.ts";
 import { detectCpuFeatures } from "./cpu_features.ts";
-import { REFERENCE_KERNEL } from "./sessions.ts";
+import { REFERENCE_KERNEL } from "./kernels_of.ts";
 
 /** The runtime serving the agent and its version. */
 export function runtimeInfo(): DeviceInfo["runtime"] {

@@ -10,10 +10,11 @@
 import type { EvalEvent, EvalOptions } from "../src/client/protocol.ts";
 import { isBigIntDType } from "../src/graph/dtype.ts";
 import { shapeSize, Tensor, toNumbers } from "../src/graph/tensor.ts";
-import type { InferenceSession } from "../src/runtime/session.ts";
 import { AgentError } from "./agent_error.ts";
-import { breathe, checkpoint, type JobContext, summarize } from "./job_context.ts";
+import { breathe, checkpoint, type JobContext, remainingMs, summarize } from "./job_context.ts";
 import { argMax, asFloat64, OutputAccumulator } from "./metrics.ts";
+import type { ModelRunner } from "./model_runner.ts";
+import type { ModelSignature } from "./worker_messages.ts";
 
 /** An uploaded dataset, decoded. */
 export interface EvalDataset {
@@ -38,7 +39,7 @@ export interface EvalPlan extends Omit<EvalDataset, "labels" | "options"> {
 }
 
 /** Checks a dataset against the model. Throws `AgentError` (`bad_request`, `input_mismatch`). */
-export function planEval(session: InferenceSession, data: EvalDataset): EvalPlan {
+export function planEval(session: ModelSignature, data: EvalDataset): EvalPlan {
   const options = (data.options ?? {}) as EvalOptions;
   if (typeof options !== "object" || Array.isArray(options)) {
     throw new AgentError("bad_request", "Eval options must be an object");
@@ -116,10 +117,13 @@ export function sampleOf(t: Tensor, i: number): Tensor {
   return new Tensor(t.type, t.data.slice(i * n, (i + 1) * n) as Tensor["data"], dims);
 }
 
-/** Runs a planned eval, yielding the start line, a progress line per sample and the result line. */
+/**
+ * Runs a planned eval in the model's worker, yielding the start line, a progress line per sample and the
+ * result line. Latency is measured inside the worker.
+ */
 export async function* evalJob(
   id: string,
-  session: InferenceSession,
+  runner: ModelRunner,
   plan: EvalPlan,
   ctx: JobContext,
 ): AsyncGenerator<EvalEvent> {
@@ -129,10 +133,15 @@ export async function* evalJob(
   let correct = 0;
   for (let i = 0; i < plan.samples; i++) {
     const feeds = Object.fromEntries(Object.entries(plan.inputs).map(([name, t]) => [name, sampleOf(t, i)]));
-    const t0 = ctx.now();
-    const outputs = session.runSync(feeds);
-    latencies.push(ctx.now() - t0);
-    checkpoint(ctx, `sample ${i + 1}`);
+    const what = `sample ${i + 1}`;
+    const { outputs, elapsedMs } = await runner.run(feeds, {
+      what,
+      timeoutMs: remainingMs(ctx),
+      signal: ctx.signal,
+      transfer: true, // sampleOf copies: the slices are the job's own
+    });
+    latencies.push(elapsedMs);
+    checkpoint(ctx, what);
     for (const [name, acc] of accumulators) {
       const out = asFloat64(outputs[name]!);
       const ref = asFloat64(sampleOf(plan.expected[name]!, i));

@@ -1,6 +1,8 @@
 /**
  * What a bench or eval job needs from its surroundings: a clock, a deadline, a cancel signal, and a
  * way to let the event loop breathe between runs. Injected so tests can drive time deterministically.
+ * The deadline is enforced twice: between runs by {@link checkpoint}, and during a run by the model's
+ * worker being terminated once {@link remainingMs} have passed.
  * @module
  */
 import process from "node:process";
@@ -29,6 +31,11 @@ export function checkpoint(ctx: JobContext, what: string): void {
   }
 }
 
+/** Milliseconds left before the job's deadline (0 or less: past it). */
+export function remainingMs(ctx: JobContext): number {
+  return ctx.deadline - ctx.now();
+}
+
 /** Yields to the event loop so streamed lines go out and other requests are served. */
 export function breathe(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -37,6 +44,29 @@ export function breathe(): Promise<void> {
 /** The agent process's resident set size now, in bytes. */
 export function rssBytes(): number {
   return process.memoryUsage().rss;
+}
+
+/** A running sample of the process's peak RSS; {@link PeakRss.stop} ends the sampling. */
+export interface PeakRss {
+  /** Takes one sample now. */
+  sample(): void;
+  /** The largest RSS seen so far, in bytes. */
+  peak(): number;
+  /** Stops the timer (safe to call twice). */
+  stop(): void;
+}
+
+/**
+ * Samples the agent process's RSS now and every `intervalMs` until stopped. Model workers run inside the
+ * process, so their memory is counted; a short allocation between two samples can be missed.
+ */
+export function watchPeakRss(intervalMs: number): PeakRss {
+  let peak = rssBytes();
+  const sample = (): void => {
+    peak = Math.max(peak, rssBytes());
+  };
+  const timer = setInterval(sample, intervalMs);
+  return { sample, peak: () => peak, stop: () => clearInterval(timer) };
 }
 
 /** Median, 90th percentile (nearest rank) and minimum of a non-empty list. */

@@ -1,7 +1,8 @@
 /**
  * Turns a job (an async generator of events) into an NDJSON response. The job advances only as the
  * client reads, so a slow client holds back nothing but its own job; a failure after the stream began
- * becomes a last `{"type":"error","error":{code,message}}` line; a client that disconnects aborts the
+ * becomes a last `{"type":"error","status":504,"error":{code,message}}` line (`status` is what the
+ * failure's HTTP status would have been); a client that disconnects aborts the
  * job. `onDone` runs exactly once however the stream ends (it releases the model's job lock).
  * @module
  */
@@ -34,7 +35,8 @@ export function ndjsonResponse(
       } catch (error) {
         finish();
         try {
-          sink.enqueue(encoder.encode(JSON.stringify({ type: "error", ...errorReport(error).body }) + "\n"));
+          const report = errorReport(error);
+          sink.enqueue(encoder.encode(JSON.stringify({ type: "error", status: report.status, ...report.body }) + "\n"));
           sink.close();
         } catch {
           // The client is gone.

@@ -14,14 +14,14 @@ export const SHA256_HEADER = "X-Content-Sha256";
 
 /** Adds the store routes to `app`. */
 export function addModelRoutes(app: Hono, state: AgentState): void {
-  const { store, sessions } = state;
+  const { store, models: pool } = state;
   const entry = async (id: string): Promise<ModelEntry | undefined> => {
     const stored = await store.get(id);
-    return stored && { ...stored, loaded: sessions.loaded().includes(id) };
+    return stored && { ...stored, loaded: pool.loaded().includes(id) };
   };
 
   app.get("/v1/models", async (c) => {
-    const loaded = new Set(sessions.loaded());
+    const loaded = new Set(pool.loaded());
     const models = (await store.list()).map((m) => ({ ...m, loaded: loaded.has(m.id) }));
     return c.json({ models });
   });
@@ -50,7 +50,7 @@ export function addModelRoutes(app: Hono, state: AgentState): void {
       ...(declared === undefined ? {} : { sha256: declared }),
       ...(length === undefined ? {} : { contentLength: length }),
     });
-    if (kind === "weight" && result.created) sessions.evict(id);
+    if (kind === "weight" && result.created) pool.evict(id);
     const body: UploadResponse = { id, kind, ...result };
     return c.json(body, result.created ? 201 : 200);
   };
@@ -59,7 +59,7 @@ export function addModelRoutes(app: Hono, state: AgentState): void {
 
   app.delete("/v1/models/:id", async (c) => {
     const id = checkId(c.req.param("id"));
-    sessions.evict(id);
+    pool.evict(id);
     if (!(await store.delete(id))) throw new AgentError("model_not_found", `No model ${id} is stored`);
     return c.json({ id, deleted: true });
   });

@@ -3,7 +3,7 @@
  * methods are exactly the app's routes.
  * @module
  */
-import { VERSION } from "../src/cli/version.ts";
+import { VERSION } from "../src/version.ts";
 
 type Json = Record<string, unknown>;
 
@@ -33,6 +33,10 @@ const modelErrors = {
   "422": error(
     "The model cannot be loaded or run, or inputs do not match it (model_load_failed, unsupported_op, input_mismatch, run_failed)",
   ),
+  "500": error("The model's worker crashed (worker_crashed); the next request starts a new one"),
+  "503": error("Every model worker is in use, or the model's worker was restarted (overloaded), Retry-After"),
+  "504": error("Loading or running the model passed the time limit; its worker was stopped (job_timeout)"),
+  "507": error("The model ran out of memory or pushed the agent past its memory limit (out_of_memory)"),
 };
 const tensorParts = {
   "multipart/form-data": {
@@ -49,7 +53,8 @@ const ENCODING = `Tensors travel in one of two encodings.
    64-bit integers may be given as decimal strings. The agent answers infer in JSON with base64, or with
    .npy parts when the request says Accept: multipart/form-data.
 Errors are {"error": {"code", "message"}}; 429 and 503 carry Retry-After. Bench and eval stream NDJSON:
-a start line, progress lines, then a result line, or an error line if the job fails after it started.`;
+a start line, progress lines, then a result line, or an error line {"type": "error", "status", "error"} if
+the job fails after it started. Models run in a worker each; every load and run has a hard time limit.`;
 
 /** The OpenAPI document. */
 export function openApiDocument(): Json {
@@ -140,7 +145,7 @@ export function openApiDocument(): Json {
             ...common,
             ...modelErrors,
             "413": error("Body over the limit"),
-            "503": error("Too many queued runs (overloaded), Retry-After"),
+            "503": error("Too many queued runs or every model worker in use (overloaded), Retry-After"),
           },
         },
       },
@@ -192,7 +197,10 @@ const obj = (properties: Json, required: string[] = Object.keys(properties)): Js
 });
 const tensors = { type: "object", additionalProperties: ref("WireTensor") };
 const start = obj({ type: { const: "start" }, model: str, total: int });
-const jobError = obj({ type: { const: "error" }, error: ref("Error/properties/error") });
+const jobError = obj({ type: { const: "error" }, status: int, error: ref("Error/properties/error") }, [
+  "type",
+  "error",
+]);
 
 const SCHEMAS: Json = {
   Error: obj({ error: obj({ code: str, message: str }) }),

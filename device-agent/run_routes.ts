@@ -13,54 +13,67 @@ import { benchJob, feedsFor, planBench } from "./bench_job.ts";
 import { type EvalDataset, evalJob, planEval } from "./eval_job.ts";
 import type { JobContext } from "./job_context.ts";
 import { ndjsonResponse } from "./job_stream.ts";
+import type { ModelLease } from "./model_pool.ts";
+import type { ModelRunner } from "./model_runner.ts";
 import { parseJsonField, readBody } from "./request_body.ts";
 import { checkId } from "./store.ts";
 
 /** Adds infer, bench and eval to `app`. */
 export function addRunRoutes(app: Hono, state: AgentState): void {
-  const { sessions, locks, limiter } = state;
+  const { models, locks, limiter } = state;
 
   app.post("/v1/models/:id/infer", async (c) => {
     const id = checkId(c.req.param("id"));
     const release = await limiter.acquire();
     try {
-      const session = await sessions.get(id);
-      const body = await readBody(c.req.raw, state.maxBodyBytes);
-      const feeds = body.kind === "form" ? body.tensors : wireTensors("inputs", jsonField(body.value, "inputs") ?? {});
-      const t0 = state.now();
-      const outputs = session.runSync(feeds);
-      const runMs = state.now() - t0;
-      const timing = { "Server-Timing": `run;dur=${runMs.toFixed(3)}` };
-      if ((c.req.header("Accept") ?? "").includes("multipart/form-data")) {
-        return new Response(tensorsToFormData(outputs), { headers: timing });
+      const lease = await models.acquire(id);
+      try {
+        const body = await readBody(c.req.raw, state.maxBodyBytes);
+        const feeds = body.kind === "form"
+          ? body.tensors
+          : wireTensors("inputs", jsonField(body.value, "inputs") ?? {});
+        const { outputs, elapsedMs: runMs } = await lease.runner.run(feeds, {
+          timeoutMs: state.jobTimeoutMs,
+          transfer: true, // decoded from this request's body, used by nothing else
+          what: "infer",
+        });
+        const timing = { "Server-Timing": `run;dur=${runMs.toFixed(3)}` };
+        if ((c.req.header("Accept") ?? "").includes("multipart/form-data")) {
+          return new Response(tensorsToFormData(outputs), { headers: timing });
+        }
+        const reply: InferResponse = {
+          outputs: Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, tensorToWire(t)])),
+          runMs,
+        };
+        return c.json(reply, 200, timing);
+      } finally {
+        lease.release();
       }
-      const reply: InferResponse = {
-        outputs: Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, tensorToWire(t)])),
-        runMs,
-      };
-      return c.json(reply, 200, timing);
     } finally {
       release();
     }
   });
 
   app.post("/v1/models/:id/bench", (c) =>
-    job(c, "bench", state.maxBodyBytes, async (id, body) => {
-      const session = await sessions.get(id);
-      const plan = body.kind === "json" ? planBench(session, body.value) : {
-        ...planBench(session, parseJsonField("options", body.fields.options) ?? {}),
-        ...feedsFor(session, body.tensors),
+    job(c, "bench", state.maxBodyBytes, (id, body, runner) => {
+      const signature = runner.signature;
+      const plan = body.kind === "json" ? planBench(signature, body.value) : {
+        ...planBench(signature, parseJsonField("options", body.fields.options) ?? {}),
+        ...feedsFor(signature, body.tensors),
       };
-      return (ctx) => benchJob(id, session, plan, ctx);
+      return (ctx) => benchJob(id, runner, plan, ctx);
     }));
 
   app.post("/v1/models/:id/eval", (c) =>
-    job(c, "eval", state.maxDatasetBytes, async (id, body) => {
-      const session = await sessions.get(id);
-      const plan = planEval(session, body.kind === "json" ? datasetFromJson(body.value) : datasetFromForm(body));
-      return (ctx) => evalJob(id, session, plan, ctx);
+    job(c, "eval", state.maxDatasetBytes, (id, body, runner) => {
+      const plan = planEval(
+        runner.signature,
+        body.kind === "json" ? datasetFromJson(body.value) : datasetFromForm(body),
+      );
+      return (ctx) => evalJob(id, runner, plan, ctx);
     }));
 
+  // Takes the model's job lock and a lease on its worker for the whole stream; both end with it.
   async function job(
     c: Context,
     kind: string,
@@ -68,12 +81,19 @@ export function addRunRoutes(app: Hono, state: AgentState): void {
     prepare: (
       id: string,
       body: Awaited<ReturnType<typeof readBody>>,
-    ) => Promise<(ctx: JobContext) => AsyncGenerator<object>>,
+      runner: ModelRunner,
+    ) => (ctx: JobContext) => AsyncGenerator<object>,
   ): Promise<Response> {
     const id = checkId(c.req.param("id") ?? "");
-    const release = locks.acquire(id, kind);
+    const unlock = locks.acquire(id, kind);
+    let lease: ModelLease | undefined;
+    const release = (): void => {
+      lease?.release();
+      unlock();
+    };
     try {
-      const start = await prepare(id, await readBody(c.req.raw, limit));
+      lease = await models.acquire(id);
+      const start = prepare(id, await readBody(c.req.raw, limit), lease.runner);
       const controller = new AbortController();
       state.jobs.add(controller);
       const ctx: JobContext = { now: state.now, deadline: state.now() + state.jobTimeoutMs, signal: controller.signal };

@@ -10,10 +10,12 @@
  */
 import { parseArgs } from "node:util";
 import { InputError, ModelFormatError, UnsupportedOpError } from "../errors.ts";
+import { agentCommand } from "./agent.ts";
 import { type CliIO, consoleIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
 import { compressCommand } from "./compress.ts";
 import { convertCommand } from "./convert.ts";
+import { deviceCommand } from "./device.ts";
 import { fileErrorReason } from "./_files.ts";
 import { infoCommand } from "./info.ts";
 import { runCommand } from "./run.ts";
@@ -27,7 +29,15 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 1;
 
 /** Every command, in help order. */
-export const COMMANDS: readonly Command[] = [infoCommand, convertCommand, compressCommand, validateCommand, runCommand];
+export const COMMANDS: readonly Command[] = [
+  infoCommand,
+  convertCommand,
+  compressCommand,
+  validateCommand,
+  runCommand,
+  agentCommand,
+  deviceCommand,
+];
 
 /** The top-level `--help` text. */
 export const HELP = `bitloop ${VERSION}: compress neural networks and run them on edge boards

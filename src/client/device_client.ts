@@ -3,26 +3,31 @@
  * loop. Web-standard `fetch` only, so it runs on Deno, Bun, Node and in browsers.
  *
  * Retries: a request that fails to connect (or is answered 429/503 with Retry-After) is sent again
- * after an exponential backoff with jitter, up to `retries` times. A bench or eval stream that breaks
- * before its result line is restarted the same way (measurements are independent); the restart is
- * visible as a `{ type: "retry" }` event.
+ * after an exponential backoff with jitter, up to `retries` times.
+ *
+ * Resuming streams: a bench or eval stream whose connection drops before its result line is resumed by
+ * RE-RUNNING THE JOB: the client waits (the same backoff), sends the same request again and yields a
+ * `{ type: "retry" }` event before the new stream's `start` line. The agent stops a job as soon as it
+ * notices its client is gone, so a job cannot be continued where it broke off; re-running is safe
+ * because both jobs are idempotent (a bench's measurements are independent and an eval's are
+ * deterministic, and neither changes anything on the device). See {@link DeviceClient.bench}.
  * @module
  */
 import type { Tensor } from "../graph/tensor.ts";
 import type { NamedTensors } from "../runtime/session.ts";
-import { DeviceConnectionError, DeviceError } from "./device_error.ts";
+import { DeviceConnectionError, DeviceError, deviceErrorOf } from "./device_error.ts";
 import { readNdjson } from "./ndjson.ts";
 import type {
   BenchEvent,
   BenchRequest,
   BenchResult,
   DeviceInfo,
-  ErrorBody,
   EvalEvent,
   EvalOptions,
   EvalResult,
   HealthResponse,
   InferResponse,
+  JobError,
   ModelEntry,
   UploadResponse,
 } from "./protocol.ts";
@@ -46,14 +51,24 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of the streaming calls (bench, eval). */
+export interface StreamOptions extends CallOptions {
+  /**
+   * Re-run the job when its connection drops before the result line (yielding a `retry` event), up to
+   * `retries` times; false fails with {@link DeviceConnectionError} instead.
+   * @default true
+   */
+  resume?: boolean;
+}
+
 /** A bench request with tensors for inputs. */
-export interface BenchOptions extends Omit<BenchRequest, "inputs">, CallOptions {
+export interface BenchOptions extends Omit<BenchRequest, "inputs">, StreamOptions {
   /** Inputs; missing ones are random on the device. */
   inputs?: NamedTensors;
 }
 
 /** An eval dataset: samples stacked on a new leading axis (see device-agent/eval_job.ts). */
-export interface EvalDatasetInput extends CallOptions {
+export interface EvalDatasetInput extends StreamOptions {
   /** Input name → `[N, ...feed shape]`. */
   inputs: NamedTensors;
   /** Output name → `[N, ...output shape]`. */
@@ -64,14 +79,19 @@ export interface EvalDatasetInput extends CallOptions {
   options?: EvalOptions;
 }
 
-/** A stream restart after a broken connection (client-side event). */
+/**
+ * A job re-run after its stream broke (a client-side event, never sent by the agent). Events before it
+ * belonged to the abandoned run; the re-run starts again with a `start` line.
+ */
 export interface RetryEvent {
   /** Event type. */
   type: "retry";
-  /** Attempt number starting at 1. */
+  /** Re-run number starting at 1. */
   attempt: number;
-  /** Why. */
+  /** Why the stream broke. */
   reason: string;
+  /** How long the client waits before sending the request again, in milliseconds. */
+  delayMs: number;
 }
 
 /** What {@link DeviceClient.push} did. */
@@ -189,16 +209,39 @@ export class DeviceClient {
     return { outputs: await tensorsFromFormData(await res.formData()), runMs: timing ? Number(timing[1]) : NaN };
   }
 
-  /** Streams a bench job's events (see {@link BenchEvent}); a broken stream restarts with a retry event. */
+  /**
+   * Streams a bench job's events (see {@link BenchEvent}): `start`, `progress`…, then `result`, or an
+   * `error` line when the job fails on the device (final: never retried).
+   *
+   * Resume: when the connection drops before the result line (a network error while reading, or a
+   * stream that ends early), the client yields `{ type: "retry", attempt, reason, delayMs }`, waits
+   * `delayMs` (exponential backoff with jitter) and POSTs the same request again, up to `retries` times;
+   * the new stream starts over with its own `start` line. "Resume" thus means the WHOLE JOB RUNS AGAIN
+   * (warm-up included): the agent stops a job once it notices its client left, and a bench can be re-run
+   * idempotently, so the re-run's result is as valid as the lost one would have been. A model busy with
+   * the abandoned job (`429 busy`) is polled with the same backoff until the agent has let it go.
+   * `resume: false` turns this off.
+   *
+   * @example
+   * ```ts
+   * for await (const e of device.bench(id, { warmup: 1, repeat: 20 })) {
+   *   if (e.type === "retry") console.error(`connection lost (${e.reason}); re-running the bench`);
+   *   if (e.type === "result") console.log(e.medianMs);
+   * }
+   * ```
+   */
   bench(id: string, options: BenchOptions = {}): AsyncGenerator<BenchEvent | RetryEvent> {
-    const { signal: _signal, inputs, ...request } = options;
+    const { signal: _signal, resume: _resume, inputs, ...request } = options;
     const body = inputs
       ? () => tensorsToFormData(inputs, "", formWith("options", request))
       : () => JSON.stringify(request);
     return this.#stream<BenchEvent>(`/v1/models/${encodeURIComponent(id)}/bench`, body, options);
   }
 
-  /** Streams an eval job's events (see {@link EvalEvent}). */
+  /**
+   * Streams an eval job's events (see {@link EvalEvent}). A dropped connection re-runs the eval from its
+   * first sample, as for {@link bench} (the dataset is sent again).
+   */
   evaluate(id: string, dataset: EvalDatasetInput): AsyncGenerator<EvalEvent | RetryEvent> {
     const body = (): FormData => {
       const form = formWith("options", dataset.options ?? {});
@@ -243,18 +286,14 @@ export class DeviceClient {
   async *#stream<E extends { type: string }>(
     path: string,
     body: () => BodyInit,
-    options: CallOptions,
+    options: StreamOptions,
   ): AsyncGenerator<E | RetryEvent> {
-    const isJson = (b: BodyInit): boolean => typeof b === "string";
+    const resume = options.resume ?? true;
     for (let attempt = 0;; attempt++) {
       const init = body();
-      const res = await this.#send(
-        "POST",
-        path,
-        () => init,
-        options,
-        isJson(init) ? { "Content-Type": "application/json" } : {},
-      );
+      const headers: Record<string, string> = typeof init === "string" ? { "Content-Type": "application/json" } : {};
+      // On a re-run the model may still be held by the abandoned job: poll, do not wait out its estimate.
+      const res = await this.#send("POST", path, () => init, options, headers, attempt > 0);
       try {
         for await (const event of readNdjson(res.body!)) {
           yield event as E;
@@ -263,11 +302,13 @@ export class DeviceClient {
         throw new TypeError("The stream ended before its result line");
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
-        if (attempt >= this.#retries || error instanceof SyntaxError) {
+        if (!resume || attempt >= this.#retries || error instanceof SyntaxError) {
           throw new DeviceConnectionError(this.url + path, attempt + 1, { cause: error });
         }
-        yield { type: "retry", attempt: attempt + 1, reason: error instanceof Error ? error.message : String(error) };
-        await sleep(this.#delay(attempt, undefined), options.signal);
+        const delayMs = Math.round(this.#delay(attempt, undefined));
+        const reason = error instanceof Error ? error.message : String(error);
+        yield { type: "retry", attempt: attempt + 1, reason, delayMs };
+        await sleep(delayMs, options.signal);
       }
     }
   }
@@ -279,6 +320,7 @@ export class DeviceClient {
     body: (() => BodyInit) | undefined,
     options: CallOptions,
     headers: Record<string, string> = {},
+    ignoreRetryAfter = false,
   ): Promise<Response> {
     const url = this.url + path;
     const all: Record<string, string> = { ...headers };
@@ -299,9 +341,9 @@ export class DeviceClient {
         continue;
       }
       if (res.ok) return res;
-      const failure = await deviceError(res, method, path);
+      const failure = await deviceErrorOf(res, `${method} ${path}`);
       if ((res.status === 429 || res.status === 503) && attempt < this.#retries) {
-        await sleep(this.#delay(attempt, failure.retryAfter), options.signal);
+        await sleep(this.#delay(attempt, ignoreRetryAfter ? undefined : failure.retryAfter), options.signal);
         continue;
       }
       throw failure;
@@ -314,26 +356,6 @@ export class DeviceClient {
   }
 }
 
-async function deviceError(res: Response, method: string, path: string): Promise<DeviceError> {
-  const retry = Number(res.headers.get("Retry-After") ?? NaN);
-  const extra = Number.isFinite(retry) ? { retryAfter: retry } : {};
-  const text = await res.text().catch(() => "");
-  try {
-    const body = JSON.parse(text) as ErrorBody;
-    if (typeof body.error?.code === "string") {
-      return new DeviceError(res.status, body.error.code, body.error.message, extra);
-    }
-  } catch {
-    // Not the agent's JSON; fall through.
-  }
-  return new DeviceError(
-    res.status,
-    `http_${res.status}`,
-    `${method} ${path} failed with ${res.status}: ${text.slice(0, 200)}`,
-    extra,
-  );
-}
-
 function formWith(name: string, value: unknown): FormData {
   const form = new FormData();
   form.append(name, JSON.stringify(value));
@@ -344,8 +366,8 @@ async function lastResult(events: AsyncGenerator<{ type: string }>): Promise<unk
   for await (const e of events) {
     if (e.type === "result") return e;
     if (e.type === "error") {
-      const { error } = e as unknown as ErrorBody;
-      throw new DeviceError(200, error.code, error.message);
+      const { error, status } = e as unknown as JobError;
+      throw new DeviceError(status ?? 500, error.code, error.message);
     }
   }
   throw new TypeError("The stream ended without a result");

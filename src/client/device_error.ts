@@ -3,6 +3,7 @@
  * the agent's), {@link DeviceConnectionError} when the agent could not be reached after every retry.
  * @module
  */
+import type { ErrorBody } from "./protocol.ts";
 
 /** The agent answered with an error status; `code` is the agent's stable error code. */
 export class DeviceError extends Error {
@@ -36,4 +37,34 @@ export class DeviceConnectionError extends Error {
     this.url = url;
     this.attempts = attempts;
   }
+}
+
+/**
+ * The {@link DeviceError} of an error response: the agent's JSON code and message when the body has them,
+ * else `http_<status>` with the start of the body. `request` names the call (`"GET /v1/models"`).
+ *
+ * @example
+ * ```ts
+ * const res = new Response('{"error":{"code":"busy","message":"later"}}', { status: 429 });
+ * if ((await deviceErrorOf(res, "POST /x")).code !== "busy") throw new Error("code");
+ * ```
+ */
+export async function deviceErrorOf(res: Response, request: string): Promise<DeviceError> {
+  const retry = Number(res.headers.get("Retry-After") ?? NaN);
+  const extra = Number.isFinite(retry) ? { retryAfter: retry } : {};
+  const text = await res.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as ErrorBody;
+    if (typeof body.error?.code === "string") {
+      return new DeviceError(res.status, body.error.code, body.error.message, extra);
+    }
+  } catch {
+    // Not the agent's JSON; fall through.
+  }
+  return new DeviceError(
+    res.status,
+    `http_${res.status}`,
+    `${request} failed with ${res.status}: ${text.slice(0, 200)}`,
+    extra,
+  );
 }

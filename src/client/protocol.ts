@@ -168,7 +168,11 @@ export interface BenchResult {
   runsMs: number[];
   /** Runs per measurement actually used (after `minRepeatMs`). */
   number: number;
-  /** Peak resident set size of the agent seen during the job. */
+  /**
+   * Peak resident set size of the whole agent process during the job, in bytes. The model runs in a
+   * worker thread inside that process, so its memory is included; the agent's main thread samples the
+   * process RSS every 20 ms and after each measurement (an allocation shorter than that can be missed).
+   */
   peakRssBytes: number;
   /** Kernel used for each op type of the model. */
   kernels: Record<string, string>;
@@ -188,6 +192,8 @@ export interface JobStart {
 export interface JobError extends ErrorBody {
   /** Event type. */
   type: "error";
+  /** The HTTP status the failure would have had before the stream began (e.g. 504 for `job_timeout`). */
+  status?: number;
 }
 
 /** Every line of a bench stream. */

@@ -6,7 +6,7 @@ import { createApp } from "../../device-agent/app.ts";
 import type { AgentOptions } from "../../device-agent/agent_options.ts";
 import { ModelStore } from "../../device-agent/store.ts";
 import { sha256Hex } from "../../src/client/device_client.ts";
-import { emptyGraph, type Model, type Node } from "../../src/graph/graph.ts";
+import { emptyGraph, type Graph, type Model, type Node, type ValueInfo } from "../../src/graph/graph.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
 import { exportOnnx } from "../../src/formats/onnx/export_onnx.ts";
 
@@ -54,6 +54,40 @@ export function tinyModel(): Uint8Array<ArrayBuffer> {
 /** A well-formed ONNX model with an op bitloop does not run. */
 export function unsupportedModel(): Uint8Array<ArrayBuffer> {
   return new Uint8Array(exportOnnx(model([node("NoSuchOp", ["x"], ["y"])], ["y"])));
+}
+
+/**
+ * ONNX bytes of a model that never ends: a Loop with an int64 trip count beyond 2^53 (no limit) whose
+ * body adds 1 to a carried `x` [1]. The loop depends on the input, so nothing folds it at load.
+ */
+export function foreverModel(): Uint8Array<ArrayBuffer> {
+  const f32 = (name: string): ValueInfo => ({ name, dtype: "float32", shape: [1] });
+  const body: Graph = {
+    ...emptyGraph("forever_body"),
+    inputs: [{ name: "i", dtype: "int64", shape: [] }, { name: "cond_in", dtype: "bool", shape: [] }, f32("n")],
+    outputs: [{ name: "cond_out", dtype: "bool", shape: [] }, f32("n_out")],
+    nodes: [node("Identity", ["cond_in"], ["cond_out"]), node("Add", ["n", "one"], ["n_out"])],
+    initializers: new Map([["one", new Tensor("float32", Float32Array.of(1), [1])]]),
+  };
+  const graph = emptyGraph("forever");
+  graph.inputs.push(f32("x"));
+  graph.outputs.push(f32("y"));
+  graph.initializers.set("M", new Tensor("int64", BigInt64Array.of(2n ** 62n), []));
+  graph.nodes.push({ ...node("Loop", ["M", "", "x"], ["y"]), attributes: { body: { kind: "graph", value: body } } });
+  return new Uint8Array(
+    exportOnnx({ graph, opsets: { "": 17 }, irVersion: 8, producer: { name: "test", version: "1" }, metadata: {} }),
+  );
+}
+
+/** ONNX bytes of y = ConstantOfShape(shape): fed `[2^34]` it asks for 64 GiB, more than any device has. */
+export function hugeAllocModel(): Uint8Array<ArrayBuffer> {
+  const graph = emptyGraph("huge");
+  graph.inputs.push({ name: "shape", dtype: "int64", shape: [1] });
+  graph.outputs.push({ name: "y", dtype: "float32", shape: [null] });
+  graph.nodes.push(node("ConstantOfShape", ["shape"], ["y"]));
+  return new Uint8Array(
+    exportOnnx({ graph, opsets: { "": 17 }, irVersion: 8, producer: { name: "test", version: "1" }, metadata: {} }),
+  );
 }
 
 /** What the tiny model computes, in float64. */
