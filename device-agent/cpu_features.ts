@@ -8,13 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { CpuFeatures } from "../src/client/protocol.ts";
-
-const AT_HWCAP = 16n;
-const AT_HWCAP2 = 26n;
-const HWCAP_ASIMD = 1n << 1n;
-const HWCAP_ASIMDDP = 1n << 20n;
-const HWCAP_SVE = 1n << 22n;
-const HWCAP2_I8MM = 1n << 13n;
+import { aarch64Features, parseAuxv } from "../src/kernels/cpu_features.ts";
 
 // (func (result v128) (i8x16.popcnt (i8x16.splat (i32.const 0))))
 const SIMD_MODULE: Uint8Array<ArrayBuffer> = new Uint8Array([
@@ -90,33 +84,8 @@ const RELAXED_SIMD_MODULE: Uint8Array<ArrayBuffer> = new Uint8Array([
   11,
 ]);
 
-/** `AT_HWCAP` and `AT_HWCAP2` from an auxv image (little-endian u64 pairs, ended by type 0). */
-export function parseAuxv(bytes: Uint8Array): { hwcap: bigint; hwcap2: bigint } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let hwcap = 0n;
-  let hwcap2 = 0n;
-  for (let at = 0; at + 16 <= bytes.length; at += 16) {
-    const type = view.getBigUint64(at, true);
-    const value = view.getBigUint64(at + 8, true);
-    if (type === 0n) break;
-    if (type === AT_HWCAP) hwcap = value;
-    if (type === AT_HWCAP2) hwcap2 = value;
-  }
-  return { hwcap, hwcap2 };
-}
-
-/** The aarch64 features of HWCAP words. */
-export function aarch64Features(
-  hwcap: bigint,
-  hwcap2: bigint,
-): Pick<CpuFeatures, "asimd" | "dotprod" | "i8mm" | "sve"> {
-  return {
-    asimd: (hwcap & HWCAP_ASIMD) !== 0n,
-    dotprod: (hwcap & HWCAP_ASIMDDP) !== 0n,
-    sve: (hwcap & HWCAP_SVE) !== 0n,
-    i8mm: (hwcap2 & HWCAP2_I8MM) !== 0n,
-  };
-}
+/** The auxv parser lives in src/kernels/cpu_features.ts, shared with the kernels' dispatch table. */
+export { aarch64Features, parseAuxv };
 
 /** The WebAssembly SIMD features this runtime validates. */
 export function wasmFeatures(): Pick<CpuFeatures, "wasmSimd128" | "wasmRelaxedSimd"> {

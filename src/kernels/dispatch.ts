@@ -1,27 +1,57 @@
 /**
- * The one dispatch table (STYLE.md rule 14): kernel backends in order of preference, each able to
- * decline with a reason. Today the table holds the three wasm builds; the native aarch64 libraries
- * (i8mm, then dotprod) go above them when they exist.
+ * The one dispatch table (STYLE.md rule 14): kernel backends in order of preference — native aarch64
+ * i8mm, native aarch64 dotprod, wasm relaxed SIMD, wasm SIMD128, wasm scalar — each able to decline with
+ * a reason. A native row serves the qd8-f32-qcXw GEMM only; every other kernel runs in the best wasm
+ * build below it, so {@link loadKernels} picks one wasm row always and a native row when one accepts
+ * and its library loads.
  * @module
  */
+import { detectNativeCpu, type NativeCpu } from "./cpu_features.ts";
 import { Kernels } from "./kernels.ts";
 import { loadKernelModule, type WasmVariant } from "./kernel_module.ts";
+import { loadNativeKernels, type NativeKernels, type NativeVariant } from "./native.ts";
 import { detectWasmFeatures, type WasmFeatures } from "./wasm_features.ts";
+
+/** What the table looks at: the wasm engine's features and, for the native rows, the CPU. */
+export interface KernelFeatures extends WasmFeatures {
+  /** The host CPU; the native rows decline without it. */
+  cpu?: NativeCpu;
+}
 
 /** One row of the table. */
 export interface KernelBackend {
-  /** Backend name, e.g. `wasm-relaxed`. */
+  /** Backend name, e.g. `native-i8mm`, `wasm-relaxed`. */
   readonly name: string;
-  /** The wasm build it loads. */
-  readonly variant: WasmVariant;
+  /** The wasm build it loads (wasm rows). */
+  readonly variant?: WasmVariant;
+  /** The native variant it calls (native rows). */
+  readonly native?: NativeVariant;
   /** What it needs, in words. */
   readonly requires: string;
-  /** `undefined` to accept, or the reason it declines on this engine. */
-  decline(features: WasmFeatures): string | undefined;
+  /** `undefined` to accept, or the reason it declines here. */
+  decline(features: KernelFeatures): string | undefined;
+}
+
+function declineNative(f: KernelFeatures, feature: "i8mm" | "dotprod", hwcap: string): string | undefined {
+  if (f.cpu === undefined) return "no CPU features were detected";
+  if (f.cpu.os !== "linux" || f.cpu.arch !== "arm64") return `the host is ${f.cpu.os} ${f.cpu.arch}, not Linux aarch64`;
+  return f.cpu[feature] ? undefined : `the CPU lacks ${feature} (${hwcap} in /proc/self/auxv)`;
 }
 
 /** Backends, best first. */
 export const KERNEL_BACKENDS: readonly KernelBackend[] = [
+  {
+    name: "native-i8mm",
+    native: "i8mm",
+    requires: "Linux aarch64 with FEAT_I8MM (smmla), Deno or Bun FFI",
+    decline: (f) => declineNative(f, "i8mm", "AT_HWCAP2 bit 13"),
+  },
+  {
+    name: "native-dotprod",
+    native: "dotprod",
+    requires: "Linux aarch64 with FEAT_DotProd (sdot), Deno or Bun FFI",
+    decline: (f) => declineNative(f, "dotprod", "AT_HWCAP bit 20"),
+  },
   {
     name: "wasm-relaxed",
     variant: "relaxed",
@@ -45,19 +75,32 @@ export interface BackendChoice {
   declined: Array<{ name: string; reason: string }>;
 }
 
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /** Which rows to walk. @default "all" */
+  kind?: "all" | "wasm" | "native";
+}
+
 /**
- * Walks the table and returns the first backend that accepts (`only` restricts it to one variant).
+ * Walks the table and returns the first backend that accepts (`only` restricts it to one wasm build).
  *
  * @example
  * ```ts
  * const choice = selectBackend({ simd128: true, relaxedSimd: false });
- * if (choice.backend.variant !== "simd128" || choice.declined[0]?.name !== "wasm-relaxed") throw new Error("table");
+ * if (choice.backend.variant !== "simd128" || choice.declined.at(-1)?.name !== "wasm-relaxed") throw new Error("table");
  * ```
  */
-export function selectBackend(features: WasmFeatures, only?: WasmVariant): BackendChoice {
+export function selectBackend(
+  features: KernelFeatures,
+  only?: WasmVariant,
+  options: SelectBackendOptions = {},
+): BackendChoice {
+  const kind = only !== undefined ? "wasm" : options.kind ?? "all";
   const declined: BackendChoice["declined"] = [];
   for (const backend of KERNEL_BACKENDS) {
     if (only !== undefined && backend.variant !== only) continue;
+    if (kind === "wasm" && backend.variant === undefined) continue;
+    if (kind === "native" && backend.native === undefined) continue;
     const reason = backend.decline(features);
     if (reason === undefined) return { backend, declined };
     declined.push({ name: backend.name, reason });
@@ -74,10 +117,40 @@ export interface LoadKernelsOptions {
   features?: WasmFeatures;
   /** Module bytes to use instead of the committed `kernels/dist` file for the chosen build. */
   wasm?: BufferSource;
+  /** Consider the native rows. @default true */
+  native?: boolean;
+  /** CPU to assume instead of detecting it (tests). @default detectNativeCpu() */
+  cpu?: NativeCpu;
+  /** Native library path instead of the committed one. */
+  nativeLibrary?: string;
+}
+
+/** Walks the native rows; returns the first that accepts and loads, and why the others did not. */
+async function pickNative(
+  features: KernelFeatures,
+  options: LoadKernelsOptions,
+  declined: BackendChoice["declined"],
+): Promise<NativeKernels | undefined> {
+  for (const backend of KERNEL_BACKENDS) {
+    if (backend.native === undefined) continue;
+    const reason = backend.decline(features);
+    if (reason !== undefined) {
+      declined.push({ name: backend.name, reason });
+      continue;
+    }
+    try {
+      const path = options.nativeLibrary;
+      return await loadNativeKernels(backend.native, path === undefined ? {} : { path });
+    } catch (error) {
+      declined.push({ name: backend.name, reason: `cannot load the library: ${String(error)}` });
+    }
+  }
+  return undefined;
 }
 
 /**
- * Picks the best backend for this engine, loads it and returns its {@link Kernels}.
+ * Picks the best backends for this engine and CPU, loads them and returns their {@link Kernels}
+ * (`kernels.backend` names the rows chosen, `kernels.declined` the ones above them and why).
  *
  * @example
  * ```ts
@@ -86,6 +159,14 @@ export interface LoadKernelsOptions {
  * ```
  */
 export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Kernels> {
-  const { backend } = selectBackend(options.features ?? detectWasmFeatures(), options.variant);
-  return new Kernels(await loadKernelModule(backend.variant, options.wasm));
+  const features: KernelFeatures = { ...(options.features ?? detectWasmFeatures()) };
+  const declined: BackendChoice["declined"] = [];
+  let native: NativeKernels | undefined;
+  if (options.native !== false) {
+    features.cpu = options.cpu ?? await detectNativeCpu();
+    native = await pickNative(features, options, declined);
+  }
+  const wasm = selectBackend(features, options.variant, { kind: "wasm" });
+  if (native === undefined) declined.push(...wasm.declined);
+  return new Kernels(await loadKernelModule(wasm.backend.variant!, options.wasm), { native, declined });
 }

@@ -23,6 +23,7 @@ import {
   type QuantizeRowsOptions,
 } from "./_qd8_gemm.ts";
 import type { KernelModule, WasmVariant } from "./kernel_module.ts";
+import { type NativeKernels, type NativeQcw, packNativeQcw } from "./native.ts";
 import type { QcwWeights } from "./ref/qd8_f32_qcw_gemm_ref.ts";
 import type { QuantizedRows } from "./ref/quantize_rows_ref.ts";
 
@@ -55,11 +56,20 @@ export interface KernelNames {
   dwconv2d: string;
 }
 
-/** Builds the names from the tiles the module reports. */
-export function kernelNames(module: KernelModule): KernelNames {
+/** Options of the {@link Kernels} constructor. */
+export interface KernelsOptions {
+  /** The native variant serving the qd8-f32-qcXw GEMM (dispatch.ts picks it). @default none: wasm serves all */
+  native?: NativeKernels | undefined;
+  /** Dispatch-table rows above the chosen ones and why each declined. @default [] */
+  declined?: ReadonlyArray<{ name: string; reason: string }>;
+}
+
+/** Builds the names from the tiles the module reports (and the native variant's, for the int8 GEMM). */
+export function kernelNames(module: KernelModule, native?: NativeKernels): KernelNames {
   const v = module.variant;
   const [fm, fn] = module.tile(0);
   const q = (bits: 2 | 4 | 8): string => {
+    if (native !== undefined) return native.name(bits);
     const [m, n] = module.tile(bits);
     return `qd8-f32-qc${bits}w-gemm-${m}x${n}c4-${v}`;
   };
@@ -91,11 +101,24 @@ export class Kernels {
   readonly module: KernelModule;
   /** Kernel names of this build. */
   readonly names: KernelNames;
+  /** The native aarch64 variant serving the int8 GEMM, if the dispatch table chose one. */
+  readonly native: NativeKernels | undefined;
+  /** Dispatch-table rows above the chosen ones and why each declined. */
+  readonly declined: ReadonlyArray<{ name: string; reason: string }>;
   readonly #ran = new Set<string>();
+  readonly #nativeWeights = new WeakMap<PackedQcw, NativeQcw>();
 
-  constructor(module: KernelModule) {
+  constructor(module: KernelModule, options: KernelsOptions = {}) {
     this.module = module;
-    this.names = kernelNames(module);
+    this.native = options.native;
+    this.declined = options.declined ?? [];
+    this.names = kernelNames(module, options.native);
+  }
+
+  /** Dispatch-table rows in use: the native one (if any), then the wasm one, e.g. `["native-i8mm", "wasm-relaxed"]`. */
+  get backends(): string[] {
+    const wasm = `wasm-${this.module.variant}`;
+    return this.native === undefined ? [wasm] : [`native-${this.native.variant}`, wasm];
   }
 
   /** Which build: `relaxed`, `simd128` or `scalar`. */
@@ -127,15 +150,29 @@ export class Kernels {
 
   /** Packs 2/4/8-bit weight codes with per-channel or per-block scales and offsets. */
   packQcw(weights: QcwWeights): PackedQcw {
-    return packQcw(this.module, weights);
+    const packed = packQcw(this.module, weights);
+    if (this.native !== undefined) this.#nativeWeights.set(packed, packNativeQcw(weights));
+    return packed;
   }
 
   /** `C = act(dequant(quant(A))·W + bias)` with int8 dot products and int32 accumulation. */
   qd8F32QcwGemm(a: Float32Array | QuantizedRows, weights: PackedQcw, options?: Qd8GemmOptions): Float32Array {
     const name = weights.bits === 8 ? this.names.qc8w : weights.bits === 4 ? this.names.qc4w : this.names.qc2w;
-    this.#ran.add(name);
+    const nw = this.#nativeWeights.get(weights);
+    if (this.native !== undefined && nw !== undefined && this.native.accepts(nw)) {
+      weights.assertOwner(this.module, "qd8F32QcwGemm: weights");
+      const rows = a instanceof Float32Array
+        ? this.quantizeRowsInt8(a, { k: weights.k, asymmetric: options?.asymmetric ?? false })
+        : a;
+      this.#ran.add(name);
+      return this.native.gemm(rows, nw, options?.activation, options?.out);
+    }
+    // Weights the native kernels cannot take run in wasm, under the wasm build's name.
+    const key = weights.bits === 8 ? "qc8w" : weights.bits === 4 ? "qc4w" : "qc2w";
+    const wasmName = this.native === undefined ? name : kernelNames(this.module)[key];
+    this.#ran.add(wasmName);
     if (a instanceof Float32Array) this.#ran.add(this.names.qd8Quantize);
-    return qd8F32QcwGemm(this.module, name, a, weights, options);
+    return qd8F32QcwGemm(this.module, wasmName, a, weights, options);
   }
 
   /** Copies conv weights `[oc][c/group][kh][kw]` (and bias) into kernel memory. */

@@ -19,6 +19,8 @@ export * from "./kernels.ts";
 export * from "./status.ts";
 export * from "./wasm_features.ts";
 export * from "./wasm_heap.ts";
+export * from "./cpu_features.ts";
+export * from "./native.ts";
 export * from "./ref/activation_ref.ts";
 export * from "./ref/f32_conv2d_ref.ts";
 export * from "./ref/f32_gemm_ref.ts";

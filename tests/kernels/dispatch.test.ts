@@ -9,11 +9,22 @@ const NAME = /^(f32|qd8)(-[a-z0-9]+)+-(\d+x\d+(c4)?-)?(relaxed|simd128|scalar)$/
 
 describe("dispatch table", () => {
   test("walks backends best first and records why the better ones declined", () => {
-    expect(KERNEL_BACKENDS.map((b) => b.name)).toEqual(["wasm-relaxed", "wasm-simd128", "wasm-scalar"]);
+    expect(KERNEL_BACKENDS.map((b) => b.name)).toEqual([
+      "native-i8mm",
+      "native-dotprod",
+      "wasm-relaxed",
+      "wasm-simd128",
+      "wasm-scalar",
+    ]);
     expect(selectBackend({ simd128: true, relaxedSimd: true }).backend.variant).toBe("relaxed");
     const plain = selectBackend({ simd128: false, relaxedSimd: false });
     expect(plain.backend.variant).toBe("scalar");
-    expect(plain.declined.map((d) => d.name)).toEqual(["wasm-relaxed", "wasm-simd128"]);
+    expect(plain.declined.map((d) => d.name)).toEqual([
+      "native-i8mm",
+      "native-dotprod",
+      "wasm-relaxed",
+      "wasm-simd128",
+    ]);
     expect(() => selectBackend({ simd128: true, relaxedSimd: false }, "relaxed")).toThrow(/relaxed SIMD/);
   });
 
@@ -23,6 +34,50 @@ describe("dispatch table", () => {
     expect(kernels.variant).toBe(f.relaxedSimd ? "relaxed" : f.simd128 ? "simd128" : "scalar");
     const forced = await loadKernels({ features: { simd128: false, relaxedSimd: false } });
     expect(forced.variant).toBe("scalar");
+  });
+
+  test("native rows accept only Linux aarch64 with the feature, best first, and decline elsewhere with a reason", () => {
+    const wasm = { simd128: true, relaxedSimd: true };
+    const cpu = {
+      os: "linux",
+      arch: "arm64",
+      asimd: true,
+      dotprod: true,
+      i8mm: true,
+      sve: false,
+      source: "auxv" as const,
+    };
+    expect(selectBackend({ ...wasm, cpu }).backend.name).toBe("native-i8mm");
+    const a76 = selectBackend({ ...wasm, cpu: { ...cpu, i8mm: false } });
+    expect(a76.backend.name).toBe("native-dotprod");
+    expect(a76.declined[0]?.reason).toMatch(/lacks i8mm/);
+    const a53 = selectBackend({ ...wasm, cpu: { ...cpu, i8mm: false, dotprod: false } });
+    expect(a53.backend.name).toBe("wasm-relaxed");
+    const x64 = selectBackend({ ...wasm, cpu: { ...cpu, arch: "x64" } });
+    expect(x64.declined.map((d) => d.reason)).toEqual([
+      "the host is linux x64, not Linux aarch64",
+      "the host is linux x64, not Linux aarch64",
+    ]);
+    expect(selectBackend({ ...wasm, cpu }, undefined, { kind: "wasm" }).backend.name).toBe("wasm-relaxed");
+  });
+
+  test("loadKernels records why the native rows declined and falls back to wasm for the int8 GEMM", async () => {
+    const cpu = {
+      os: "linux",
+      arch: "arm64",
+      asimd: true,
+      dotprod: true,
+      i8mm: true,
+      sve: false,
+      source: "auxv" as const,
+    };
+    // Pretend aarch64 with both features but give a library that cannot load: both rows decline, wasm runs.
+    const kernels = await loadKernels({ cpu, nativeLibrary: "/nonexistent/libbitloop_native_arm64.so" });
+    expect(kernels.native).toBeUndefined();
+    expect(kernels.backends).toEqual([`wasm-${kernels.variant}`]);
+    expect(kernels.declined.slice(0, 2).map((d) => d.name)).toEqual(["native-i8mm", "native-dotprod"]);
+    expect(kernels.declined[0]?.reason).toMatch(/cannot load the library/);
+    expect(kernels.names.qc4w).toEndWith(`-${kernels.variant}`);
   });
 
   test("probe modules are valid wasm apart from the feature they test", () => {
