@@ -14,9 +14,10 @@ import { tensorFromWire } from "../src/client/wire_tensors.ts";
 import type { Tensor } from "../src/graph/tensor.ts";
 import type { NamedTensors } from "../src/runtime/session.ts";
 import { AgentError } from "./agent_error.ts";
-import { breathe, checkpoint, type JobContext, remainingMs, summarize, watchPeakRss } from "./job_context.ts";
+import { MAX_NUMBER, nextNumber, summarize } from "../src/bench/latency_stats.ts";
+import { randomFeed } from "../src/bench/random_feed.ts";
+import { breathe, checkpoint, type JobContext, remainingMs, watchPeakRss } from "./job_context.ts";
 import type { ModelRunner } from "./model_runner.ts";
-import { randomFeed } from "./random_feeds.ts";
 import type { ModelSignature } from "./worker_messages.ts";
 
 /** Validated bench settings with the feeds to run. */
@@ -34,8 +35,6 @@ export interface BenchPlan {
   /** Inputs made up with symbolic dimensions set to 1 (named in a failure's message). */
   guessed: string[];
 }
-
-const MAX_NUMBER = 1_000_000;
 
 /**
  * Checks a bench request against the model and builds the feeds (given ones decoded, missing ones
@@ -107,7 +106,7 @@ export function feedsFor(
   }
   session.inputs.forEach((info, i) => {
     if (feeds[info.name]) return;
-    feeds[info.name] = randomFeed(info, i + 1);
+    feeds[info.name] = randomFeed(info, { seed: i + 1 });
     if (!info.shape || info.shape.some((d) => typeof d !== "number")) {
       guessed.push(`${info.name} [${feeds[info.name]!.dims.join(", ")}]`);
     }
@@ -162,9 +161,9 @@ export async function* benchJob(
       let elapsed: number;
       while (true) {
         elapsed = await run(number, `measurement ${r + 1}`);
-        if (elapsed >= plan.minRepeatMs || number >= MAX_NUMBER) break;
-        const perRun = Math.max(elapsed / number, 1e-3);
-        number = Math.min(MAX_NUMBER, Math.max(Math.ceil(number * 1.618), Math.ceil(plan.minRepeatMs / perRun)));
+        const grown = nextNumber(number, elapsed, plan.minRepeatMs);
+        if (grown === undefined) break;
+        number = grown;
         await breathe();
       }
       rss.sample();

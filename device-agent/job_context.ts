@@ -68,13 +68,3 @@ export function watchPeakRss(intervalMs: number): PeakRss {
   const timer = setInterval(sample, intervalMs);
   return { sample, peak: () => peak, stop: () => clearInterval(timer) };
 }
-
-/** Median, 90th percentile (nearest rank) and minimum of a non-empty list. */
-export function summarize(values: readonly number[]): { medianMs: number; p90Ms: number; minMs: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  if (n === 0) return { medianMs: 0, p90Ms: 0, minMs: 0 };
-  const median = n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-  const p90 = sorted[Math.min(n - 1, Math.ceil(0.9 * n) - 1)]!;
-  return { medianMs: median, p90Ms: p90, minMs: sorted[0]! };
-}
