@@ -6,7 +6,8 @@
  *   both models, the candidate against the reference, and how many lines the reference reads exactly that
  *   the candidate reads exactly too; plus the mean cosine of the probability tensors.
  * - ppocr_det: text-map IoU at p > 0.3 per page (mean, min, pooled over pages) and the map cosine.
- * - ppocr_cls: argmax agreement and each model's accuracy against the upright / 180° labels.
+ * - ppocr_cls: argmax agreement, each model's accuracy against the upright / 180° labels, and the cosine
+ *   of the probability rows.
  * - silero_*: per-frame speech probabilities over the clip (state fed back) → decision agreement at
  *   p > 0.5, each model's frame accuracy against the labels, and the cosine of the probability sequences.
  * @module
@@ -153,6 +154,7 @@ export function scoreTask(model: TaskModel, reference: TaskOutputs, candidate: T
   if (reference.kind === "cls" && candidate.kind === "cls") {
     const labels = clsLineSet().slice(0, reference.probs.dims[0]).map((s) => s.label);
     const a = classAgreement(reference.probs, candidate.probs, labels);
+    const cosine = compareTensors(reference.probs, candidate.probs).cosine;
     return {
       model,
       data: `${a.rows} lines`,
@@ -164,9 +166,10 @@ export function scoreTask(model: TaskModel, reference: TaskOutputs, candidate: T
         agreement: a.agreement,
         referenceAccuracy: a.referenceAccuracy!,
         candidateAccuracy: a.candidateAccuracy!,
+        outputCosine: cosine,
       },
       summary: `argmax agreement ${pct(a.agreement)}; accuracy vs labels ${pct(a.candidateAccuracy)} ` +
-        `(fp32 ${pct(a.referenceAccuracy)})`,
+        `(fp32 ${pct(a.referenceAccuracy)}); output cosine ${cosine.toFixed(5)}`,
     };
   }
   if (reference.kind === "vad" && candidate.kind === "vad") {

@@ -65,7 +65,8 @@ export function clipSearch(options: ClipSearchOptions = {}): GroupFitter {
   const stepRatio = steps > 1 ? (1 - minRatio) / (steps - 1) : 0;
   return (w, n, grid, out, work) => {
     linear(w, n, grid, out);
-    let best = groupError(w, n, grid, out[0]!, out[1]!);
+    const h = work.importance;
+    let best = groupError(w, n, grid, out[0]!, out[1]!, Infinity, h);
     if (best === 0 || n === 0) return;
     let lo = Infinity;
     let hi = -Infinity;
@@ -92,7 +93,7 @@ export function clipSearch(options: ClipSearchOptions = {}): GroupFitter {
         const s = (mid + (hi - mid) * r - l) / grid.codeMax;
         roundParams(grid, s, -l / s, p);
       }
-      const e = groupError(w, n, grid, p[0]!, p[1]!, best);
+      const e = groupError(w, n, grid, p[0]!, p[1]!, best, h);
       if (e < best) {
         best = e;
         out[0] = p[0]!;
@@ -111,7 +112,7 @@ export function clipSearch(options: ClipSearchOptions = {}): GroupFitter {
       }
       stride = next;
     }
-    refine(w, n, grid, best, refits, out, p);
+    refine(w, n, grid, best, refits, out, p, h);
   };
 }
 
@@ -124,11 +125,12 @@ function refine(
   refits: number,
   out: Float64Array,
   p: Float64Array,
+  h: Float64Array | undefined,
 ): void {
   for (let it = 0; it < refits; it++) {
-    if (!refitParams(w, n, grid, out[0]!, out[1]!, p)) return;
+    if (!refitParams(w, n, grid, out[0]!, out[1]!, p, h)) return;
     roundParams(grid, p[0]!, p[1]!, p);
-    const next = groupError(w, n, grid, p[0]!, p[1]!, e);
+    const next = groupError(w, n, grid, p[0]!, p[1]!, e, h);
     if (!(next < e)) return;
     e = next;
     out[0] = p[0]!;

@@ -72,8 +72,9 @@ export function encodeGroup(
 }
 
 /**
- * Sum of squared reconstruction errors of `w[0..n)` quantized under `(scale, zero)`. Stops early and
- * returns a value above `bound` once the partial sum exceeds it.
+ * Sum of squared reconstruction errors of `w[0..n)` quantized under `(scale, zero)`, each weighted by
+ * `h[i]` when `h` is given (the importance of element `i`). Stops early and returns a value above
+ * `bound` once the partial sum exceeds it.
  */
 export function groupError(
   w: Float64Array,
@@ -82,6 +83,7 @@ export function groupError(
   scale: number,
   zero: number,
   bound = Infinity,
+  h?: Float64Array,
 ): number {
   const inv = 1 / scale;
   const lo = grid.codeMin;
@@ -92,7 +94,7 @@ export function groupError(
     const x = w[i]! * inv + shift;
     const u = x < lo ? lo : x >= hi ? hi : x | 0;
     const d = w[i]! - (u - zero) * scale;
-    sse += d * d;
+    sse += h ? h[i]! * d * d : d * d;
     if (sse > bound) return sse;
   }
   return sse;
@@ -100,7 +102,8 @@ export function groupError(
 
 /**
  * Least-squares parameters for fixed codes, from the sums `Σu`, `Σu²`, `Σt`, `Σu·t` over a group of
- * `n` codes `u` and targets `t`: minimises `Σ ((u − z)·s − t)²` over the parameters the grid lets vary
+ * `n` codes `u` and targets `t` (weighted least squares when every sum, `n` included, carries the
+ * element weights): minimises `Σ ((u − z)·s − t)²` over the parameters the grid lets vary
  * (scale only for symmetric grids; scale, then an integer zero point and the scale again for integer
  * grids). Writes unrounded values to `out[0..1]`; returns false (leaving `out`) when the codes are all
  * equal or the fit is degenerate.
@@ -148,8 +151,8 @@ function scaleForZero(
 
 /**
  * Least-squares refit of `(scale, zero)` to `w[0..n)` for the codes `w` has under `(scale, zero)`
- * (see {@link paramsFromSums}). Writes unrounded values to `out[0..1]`; returns false when there is
- * nothing to fit.
+ * (see {@link paramsFromSums}), weighted by `h` when given. Writes unrounded values to `out[0..1]`;
+ * returns false when there is nothing to fit.
  */
 export function refitParams(
   w: Float64Array,
@@ -158,6 +161,7 @@ export function refitParams(
   scale: number,
   zero: number,
   out: Float64Array,
+  h?: Float64Array,
 ): boolean {
   const inv = 1 / scale;
   const lo = grid.codeMin;
@@ -167,27 +171,35 @@ export function refitParams(
   let suu = 0;
   let st = 0;
   let sut = 0;
+  let sh = 0;
   for (let i = 0; i < n; i++) {
     const t = w[i]!;
     const x = t * inv + shift;
     const u = x < lo ? lo : x >= hi ? hi : x | 0;
-    su += u;
-    suu += u * u;
-    st += t;
-    sut += u * t;
+    const k = h ? h[i]! : 1;
+    sh += k;
+    su += k * u;
+    suu += k * u * u;
+    st += k * t;
+    sut += k * u * t;
   }
-  return paramsFromSums(grid, n, su, suu, st, sut, out);
+  return paramsFromSums(grid, sh, su, suu, st, sut, out);
 }
 
 /** Scratch reused across groups, so algorithms allocate nothing per group. */
 export interface Workspace {
   /** Parameter scratch (4 entries). */
   readonly params: Float64Array;
+  /**
+   * Importance of each element of the current group (the error an algorithm minimises is
+   * `Σ h[i]·e[i]²`), or undefined for plain squared error.
+   */
+  importance: Float64Array | undefined;
 }
 
 /** A fresh workspace. */
 export function makeWorkspace(): Workspace {
-  return { params: new Float64Array(4) };
+  return { params: new Float64Array(4), importance: undefined };
 }
 
 /**

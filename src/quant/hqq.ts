@@ -14,7 +14,8 @@
  * measured; the best parameters seen are kept and the loop stops once `patience` iterations in a row
  * fail to improve on them (early stop). The start is the clipping-range search's result by default
  * (`init: "mse"`; `"minmax"` is the paper's start), and as the start is one of the candidates the result
- * is never worse than it on any group: `minmax ≥ mse ≥ hqq` in squared error, group by group.
+ * is never worse than it on any group: `minmax ≥ mse ≥ hqq` in squared error, group by group (in the
+ * weighted squared error when the workspace carries element weights, see `quantize.ts` `magnitudeWeight`).
  *
  * Residuals are measured in code steps (`(W − W_r) / s`) before shrinking, so one β means the same on a
  * tensor of weights near 1e−3 as on one near 1. (In weight units, as MNN's converter does it, β = 10
@@ -114,7 +115,8 @@ export function hqq(options: HqqOptions = {}): GroupFitter {
   const powTable = powerTable(pm1);
   return (w, n, grid, out, work) => {
     start(w, n, grid, out, work);
-    let best = groupError(w, n, grid, out[0]!, out[1]!);
+    const h = work.importance;
+    let best = groupError(w, n, grid, out[0]!, out[1]!, Infinity, h);
     if (best === 0 || n === 0) return;
     const prm = work.params;
     const lo = grid.codeMin;
@@ -137,6 +139,7 @@ export function hqq(options: HqqOptions = {}): GroupFitter {
       let suu = 0;
       let st = 0;
       let sut = 0;
+      let sh = 0;
       for (let i = 0; i < n; i++) {
         const wi = w[i]!;
         const v = wi * inv + shift;
@@ -157,14 +160,16 @@ export function hqq(options: HqqOptions = {}): GroupFitter {
           const m = (ax - pw * invBeta) * unit;
           t = x < 0 ? wi + m : wi - m;
         }
-        su += u;
-        suu += u * u;
-        st += t;
-        sut += u * t;
+        const k = h ? h[i]! : 1;
+        sh += k;
+        su += k * u;
+        suu += k * u * u;
+        st += k * t;
+        sut += k * u * t;
       }
       if (zeroOnly) {
-        z = (su - st / s) / n;
-      } else if (paramsFromSums(grid, n, su, suu, st, sut, prm)) {
+        z = (su - st / s) / sh;
+      } else if (paramsFromSums(grid, sh, su, suu, st, sut, prm)) {
         s = prm[0]!;
         z = prm[1]!;
       } else {
@@ -172,7 +177,7 @@ export function hqq(options: HqqOptions = {}): GroupFitter {
       }
       beta *= kappa;
       roundParams(grid, s, z, prm);
-      const e = groupError(w, n, grid, prm[0]!, prm[1]!);
+      const e = groupError(w, n, grid, prm[0]!, prm[1]!, Infinity, h);
       if (e < best || !earlyStop) {
         best = e;
         out[0] = prm[0]!;

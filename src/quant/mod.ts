@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+export * from "./balanced_rounding.ts";
 export * from "./clip_search.ts";
 export * from "./compress_model.ts";
 export * from "./compress_report.ts";
