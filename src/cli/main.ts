@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { InputError, ModelFormatError, UnsupportedOpError } from "../errors.ts";
 import { agentCommand } from "./agent.ts";
+import { benchCommand } from "./bench.ts";
 import { type CliIO, consoleIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
 import { compressCommand } from "./compress.ts";
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   agentCommand,
   deviceCommand,
+  benchCommand,
 ];
 
 /** The top-level `--help` text. */

@@ -35,7 +35,9 @@ function planOf(graph: Graph): Step[] {
   for (const [name, i] of lastUse) if (!kept.has(name)) release[i]!.push(name);
   plan = graph.nodes.map((node, i) => {
     const def = OPS.get(node.op);
-    if (!def) throw new TypeError(`No kernel for ${node.op} (node "${nodeLabel(node)}"); load models through loadModel()`);
+    if (!def) {
+      throw new TypeError(`No kernel for ${node.op} (node "${nodeLabel(node)}"); load models through loadModel()`);
+    }
     return { node, def, attrs: new Attrs(node.attributes), release: release[i]! };
   });
   plans.set(graph, plan);
@@ -45,19 +47,32 @@ function planOf(graph: Graph): Step[] {
 /** Looks a value up in an enclosing graph's scope. */
 export type Scope = (name: string) => Tensor | undefined;
 
+/** Per-node replacements of the registry's kernels (a session's fast ops), keyed by node. */
+export type KernelOverrides = ReadonlyMap<Node, OpDefinition>;
+
 /**
  * Executes `graph` with `feeds` and returns its outputs in declaration order.
- * `outer` resolves names from enclosing graphs (for subgraphs).
+ * `outer` resolves names from enclosing graphs (for subgraphs). `overrides` runs some nodes with other
+ * kernels (the session's fast ops); every other node runs its registry kernel.
  */
-export function executeGraph(graph: Graph, feeds: Map<string, Tensor>, opset: number, outer?: Scope): Tensor[] {
+export function executeGraph(
+  graph: Graph,
+  feeds: Map<string, Tensor>,
+  opset: number,
+  outer?: Scope,
+  overrides?: KernelOverrides,
+): Tensor[] {
   const values = new Map<string, Tensor>(feeds);
   const lookup: Scope = (name) => values.get(name) ?? graph.initializers.get(name) ?? outer?.(name);
   for (const step of planOf(graph)) {
-    const { node, def } = step;
+    const { node } = step;
+    const def = overrides?.get(node) ?? step.def;
     const inputs = node.inputs.map((name) => {
       if (!name) return undefined;
       const t = lookup(name);
-      if (!t) throw new ReferenceError(`Node "${nodeLabel(node)}" (${node.op}) reads "${name}", which no node produced`);
+      if (!t) {
+        throw new ReferenceError(`Node "${nodeLabel(node)}" (${node.op}) reads "${name}", which no node produced`);
+      }
       return t;
     });
     let outputs: Tensor[];
@@ -65,7 +80,7 @@ export function executeGraph(graph: Graph, feeds: Map<string, Tensor>, opset: nu
       outputs = def.run(inputs, step.attrs, {
         node,
         opset,
-        runSubgraph: (sub, subFeeds) => executeGraph(sub, subFeeds, opset, lookup),
+        runSubgraph: (sub, subFeeds) => executeGraph(sub, subFeeds, opset, lookup, overrides),
       });
     } catch (cause) {
       if (cause instanceof NodeExecutionError) throw cause;

@@ -10,8 +10,13 @@ import { foldConstantNodes } from "../graph/passes/fold_constant_nodes.ts";
 import { sortTopologically } from "../graph/passes/sort_topologically.ts";
 import type { Tensor } from "../graph/tensor.ts";
 import { loadModel, type LoadModelOptions } from "../formats/load.ts";
+import type { QuantizedTensor } from "../graph/quantized_tensor.ts";
+import { copyModel } from "../graph/copy_graph.ts";
+import { loadKernels } from "../kernels/dispatch.ts";
+import type { Kernels } from "../kernels/kernels.ts";
 import { dequantizeModel } from "../quant/dequantize_model.ts";
-import { executeGraph } from "./executor.ts";
+import { executeGraph, type KernelOverrides } from "./executor.ts";
+import { buildFastOps, packableQuantized } from "./fast/fast_ops.ts";
 import { foldConstants } from "./fold_constants.ts";
 import { checkSupported } from "./registry.ts";
 
@@ -23,6 +28,26 @@ export interface SessionOptions extends LoadModelOptions {
    * @default "basic"
    */
   optimization?: "none" | "basic";
+  /**
+   * Memory mode (MNN's `BackendConfig::Memory`). `"normal"` dequantizes quantized weights at load;
+   * `"low"` keeps the quantized weights a Conv (group 1), MatMul or Gemm reads packed at 2/4/8 bits and
+   * runs them with int8 dynamic-quant kernels (activations quantized per row at run time). Depthwise and
+   * other grouped convs, and weights read any other way, dequantize just their own weights; 3/5/6/7-bit
+   * codes are held as 8-bit codes (one byte per weight). Outputs match the reference runtime on the
+   * same quantized model to cosine ≥ 0.999 on the zoo models (see tests/runtime/low_memory_session.test.ts
+   * for the documented exceptions). Needs the wasm kernels; with `kernels: "reference"` it behaves as
+   * `"normal"`.
+   * @default "normal"
+   */
+  memory?: "normal" | "low";
+  /**
+   * `"auto"`: wasm kernels for Conv, ConvTranspose, MatMul and Gemm with constant weights (SIMD128 in
+   * normal mode, so results are bit-identical under Deno and Bun; the best build, relaxed SIMD, in low
+   * mode), falling back to the reference kernels when none loads; `"reference"`: the TypeScript
+   * reference kernels only.
+   * @default "auto"
+   */
+  kernels?: "auto" | "reference";
 }
 
 /** Named tensors in or out of a run. */
@@ -33,10 +58,29 @@ export class InferenceSession {
   /** The model as prepared for execution. */
   readonly model: Model;
   readonly #opset: number;
+  readonly #kernels: Kernels | undefined;
+  readonly #fastOps: KernelOverrides;
 
-  private constructor(model: Model) {
+  private constructor(model: Model, kernels?: Kernels, fastOps: KernelOverrides = new Map()) {
     this.model = model;
     this.#opset = model.opsets[""] ?? model.opsets["ai.onnx"] ?? 0;
+    this.#kernels = kernels;
+    this.#fastOps = fastOps;
+  }
+
+  /** Names of the fast kernels that have run in this session so far, sorted (empty with reference kernels). */
+  get kernels(): string[] {
+    return this.#kernels?.ran() ?? [];
+  }
+
+  /** The wasm build the fast ops use (`relaxed`, `simd128`, `scalar`), or `"reference"`. */
+  get kernelBackend(): string {
+    return this.#kernels?.variant ?? "reference";
+  }
+
+  /** How many nodes run a fast op (fused activations included). */
+  get fastNodeCount(): number {
+    return this.#fastOps.size;
   }
 
   /**
@@ -54,7 +98,19 @@ export class InferenceSession {
    */
   static async create(source: string | Uint8Array | Model, options: SessionOptions = {}): Promise<InferenceSession> {
     const loaded = typeof source === "object" && "graph" in source ? source : await loadModel(source, options);
-    const model = dequantizeModel(loaded);
+    const kernels = (options.kernels ?? "auto") === "auto"
+      ? await sessionKernels(options.memory ?? "normal")
+      : undefined;
+    const packed = new Map<string, QuantizedTensor>();
+    let model: Model;
+    if (kernels && options.memory === "low") {
+      const copy = copyModel(loaded);
+      for (const name of packableQuantized(copy.graph)) {
+        packed.set(name, copy.graph.quantized.get(name)!);
+        copy.graph.quantized.delete(name);
+      }
+      model = dequantizeModel(copy);
+    } else model = dequantizeModel(loaded);
     foldConstantNodes(model.graph);
     sortTopologically(model.graph);
     checkSupported(model);
@@ -62,7 +118,8 @@ export class InferenceSession {
       foldConstants(model);
       foldBatchNorm(model.graph);
     }
-    return new InferenceSession(model);
+    const fastOps = kernels ? buildFastOps(model, kernels, packed) : undefined;
+    return new InferenceSession(model, kernels, fastOps);
   }
 
   /** Names of the inputs to feed. */
@@ -114,9 +171,29 @@ export class InferenceSession {
         throw new InputError(name, `Unknown input "${name}"; the model takes: ${this.inputNames.join(", ")}`);
       }
     }
-    const outputs = executeGraph(graph, values, this.#opset);
+    const outputs = executeGraph(graph, values, this.#opset, undefined, this.#fastOps);
     return Object.fromEntries(graph.outputs.map((o, i) => [o.name, outputs[i]!]));
   }
+}
+
+/**
+ * The kernel build a session uses. Normal mode takes SIMD128 (or scalar): fully specified wasm, so
+ * outputs are bit-identical under Deno and Bun; relaxed SIMD's fused multiply-add is engine-defined.
+ * Low mode takes the best build (relaxed SIMD's int8 dot products), trading that identity for speed.
+ * `undefined` when no build loads (the reference kernels run everything).
+ */
+async function sessionKernels(memory: "normal" | "low"): Promise<Kernels | undefined> {
+  const tries: Array<Parameters<typeof loadKernels>[0]> = memory === "low"
+    ? [{}]
+    : [{ variant: "simd128" }, { variant: "scalar" }];
+  for (const options of tries) {
+    try {
+      return await loadKernels(options);
+    } catch {
+      // declined by this engine: try the next build
+    }
+  }
+  return undefined;
 }
 
 function checkFeed(info: ValueInfo, t: Tensor): void {

@@ -39,7 +39,7 @@ const CASES: Record<string, [string[], RegExp]> = {
   ],
   "an unknown command": [
     ["frobnicate"],
-    /Unknown command "frobnicate"; commands: info, convert, compress, validate, run, agent, device$/,
+    /Unknown command "frobnicate"; commands: info, convert, compress, validate, run, agent, device, bench$/,
   ],
   "no command": [[], /Missing command/],
   "a flag without its value": [["convert", CLS, "-o"], /Option '-o, --output <value>' argument missing/],

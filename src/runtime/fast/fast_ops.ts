@@ -1,0 +1,136 @@
+/**
+ * The session's fast-op pass: at creation, every eligible node is mapped to a "fast op", an
+ * {@link OpDefinition} whose `run` closes over weights packed once into the wasm kernels' memory; the
+ * executor runs it in place of the registry kernel (`KernelOverrides`). Eligible: 2-D Conv, MatMul and
+ * Gemm with a constant weight (fp32 kernels), and in `low` memory mode the same ops whose weight is a
+ * quantized record (qd8 kernels, see `qd8_fast_ops.ts`). What follows such an op and only reads its
+ * output fuses into it (`_fusion.ts`): a scalar `Mul`/`Add` folds into the packed weights and bias, and a
+ * Relu/Clip/HardSigmoid/HardSwish/Sigmoid (or HardSwish spelled out as Add/Clip/Mul/Div) into the epilogue. Subgraphs (If/Loop bodies) are
+ * visited too, their constants resolved through the enclosing graphs. 2-D ConvTranspose (group 1) with
+ * constant weights runs as GEMM + col2im (`f32_conv_transpose_op.ts`), without fusion.
+ * @module
+ */
+import type { Graph, Model, Node } from "../../graph/graph.ts";
+import type { QuantizedTensor } from "../../graph/quantized_tensor.ts";
+import { Tensor } from "../../graph/tensor.ts";
+import type { Kernels } from "../../kernels/kernels.ts";
+import { dequantize } from "../../quant/dequantize.ts";
+import type { KernelOverrides } from "../executor.ts";
+import { Attrs, type OpDefinition } from "../op.ts";
+import { OPS } from "../registry.ts";
+import { epilogueAfter, passThrough, preAffineBefore, readersOf } from "./_fusion.ts";
+import { f32ConvTransposeOp } from "./f32_conv_transpose_op.ts";
+import { type ConstantLookup, f32ConvOp, f32GemmOp } from "./f32_fast_ops.ts";
+import { type LowOp, qd8ConvOp, qd8GemmOp } from "./qd8_fast_ops.ts";
+
+/** A zero-element stand-in for a weight only fast ops read (they hold it packed). */
+const PACKED_PLACEHOLDER = new Tensor("float32", new Float32Array(0), [0]);
+
+/**
+ * Quantized weights of `graph` (top level) the low-memory kernels can take as they are: every reader is
+ * a group-1 Conv, MatMul or Gemm reading it as its weight in the layout it was stored for. The others
+ * are dequantized at load like in normal mode.
+ */
+export function packableQuantized(graph: Graph): Set<string> {
+  const ok = new Set<string>();
+  const bad = new Set<string>();
+  for (const node of graph.nodes) {
+    node.inputs.forEach((name, i) => {
+      const q = graph.quantized.get(name);
+      if (!q) return;
+      if (i === 1 && readsAsWeight(node, q)) ok.add(name);
+      else bad.add(name);
+    });
+  }
+  for (const name of bad) ok.delete(name);
+  return ok;
+}
+
+function readsAsWeight(node: Node, q: QuantizedTensor): boolean {
+  if (q.dtype !== "float32" || q.dims.length === 0) return false;
+  const attrs = new Attrs(node.attributes);
+  switch (node.op) {
+    case "Conv":
+      return q.layout.kind === "conv" && q.dims.length === 4 && attrs.int("group", 1) === 1;
+    case "MatMul":
+      return q.layout.kind === "matmul_kn" && q.dims.length === 2;
+    case "Gemm":
+      return q.dims.length === 2 && q.layout.kind === (attrs.int("transB", 0) === 1 ? "matmul_nk" : "matmul_kn");
+    default:
+      return false;
+  }
+}
+
+/**
+ * Builds the fast ops of `model` (prepared: constants folded, nodes sorted). `packed` holds the
+ * quantized weights kept out of the graph for the low-memory kernels: each becomes a packed handle
+ * (its initializer a zero-element placeholder), or, when its node cannot take it after all, a
+ * dequantized initializer.
+ */
+export function buildFastOps(
+  model: Model,
+  kernels: Kernels,
+  packed: ReadonlyMap<string, QuantizedTensor> = new Map(),
+): KernelOverrides {
+  const ops = new Map<Node, OpDefinition>();
+  const consumed = new Set<string>();
+  const failed = new Set<string>();
+  visit(model.graph, (name) => model.graph.initializers.get(name), true);
+
+  function visit(graph: Graph, constants: ConstantLookup, top: boolean): void {
+    const readers = readersOf(graph);
+    const producers = new Map<string, Node>();
+    for (const node of graph.nodes) for (const name of node.outputs) if (name) producers.set(name, node);
+    for (const node of graph.nodes) {
+      for (const a of Object.values(node.attributes)) {
+        if (a.kind === "graph") {
+          const sub = a.value;
+          visit(sub, (name) => sub.initializers.get(name) ?? constants(name), false);
+        }
+      }
+      if (ops.has(node)) continue;
+      if (node.op === "ConvTranspose") {
+        const def = OPS.get(node.op);
+        const fast = def && f32ConvTransposeOp(kernels, constants, node, def);
+        if (fast) ops.set(node, fast);
+        continue;
+      }
+      if (node.op !== "Conv" && node.op !== "MatMul" && node.op !== "Gemm") continue;
+      const def = OPS.get(node.op);
+      if (!def) continue;
+      const epi = epilogueAfter(graph, constants, node, readers);
+      const q = top ? packed.get(node.inputs[1] ?? "") : undefined;
+      let fast: OpDefinition | undefined;
+      if (q) {
+        const low: LowOp = node.op === "Conv"
+          ? qd8ConvOp(kernels, constants, node, def, q, epi)
+          : qd8GemmOp(kernels, constants, node, def, q, epi);
+        if (typeof low === "string") failed.add(node.inputs[1]!);
+        else {
+          consumed.add(low.weight);
+          fast = low.def;
+        }
+      } else if (node.op === "Conv") {
+        const pre = preAffineBefore(graph, constants, node, readers, producers, ops);
+        const folded = pre ? f32ConvOp(kernels, constants, node, def, epi, pre) : undefined;
+        fast = folded ?? f32ConvOp(kernels, constants, node, def, epi);
+        if (folded && pre) {
+          for (const { node: absorbed, input } of pre.absorbed) {
+            ops.set(absorbed, passThrough(OPS.get(absorbed.op)!, input));
+          }
+        }
+      } else fast = f32GemmOp(kernels, constants, node, def, epi);
+      if (!fast) continue;
+      ops.set(node, fast);
+      for (const { node: absorbed, input } of epi.absorbed) {
+        ops.set(absorbed, passThrough(OPS.get(absorbed.op)!, input));
+      }
+    }
+  }
+
+  for (const [name, q] of packed) {
+    const t = failed.has(name) || !consumed.has(name) ? dequantize(q) : PACKED_PLACEHOLDER;
+    model.graph.initializers.set(name, t);
+  }
+  return ops;
+}

@@ -1,0 +1,160 @@
+/**
+ * Memory-low fast ops (MNN's Memory_Low): Conv (2-D, group 1), MatMul and Gemm whose weight is a
+ * quantized record run `qd8F32QcwGemm` on the packed 2/4/8-bit codes: activations are quantized to
+ * int8 per row at run time (asymmetric, one scale and zero point per row), dot products are int8 with
+ * int32 accumulation. Conv goes through im2row (patches of one output pixel per row, in bounded
+ * chunks), then the GEMM, then a transpose to NCHW.
+ * @module
+ */
+import type { Node } from "../../graph/graph.ts";
+import type { QuantizedTensor } from "../../graph/quantized_tensor.ts";
+import { Tensor } from "../../graph/tensor.ts";
+import type { Activation } from "../../kernels/activation.ts";
+import type { Kernels, PackedQcw } from "../../kernels/kernels.ts";
+import type { QuantizedRows } from "../../kernels/ref/quantize_rows_ref.ts";
+import { geometry3 } from "../ops/nn/conv.ts";
+import { im2row, transposeColumns } from "../ops/nn/_conv_kernels.ts";
+import { resolveWindow } from "../ops/nn/_window.ts";
+import { Attrs, type OpDefinition } from "../op.ts";
+import type { Epilogue } from "./_fusion.ts";
+import {
+  type ConstantLookup,
+  floatConstant,
+  foldedBias,
+  gemmPlan,
+  matmulOutputDims,
+  requireFloat,
+} from "./f32_fast_ops.ts";
+import { qcwFromQuantized } from "./qcw_weights.ts";
+
+/** Int8 per-row quantization of activations: asymmetric (most inputs follow a ReLU-like activation). */
+const ASYMMETRIC = true;
+
+/** Patch floats per GEMM call of a Conv (512 KiB of float32: bounded transient memory in low mode). */
+const PATCH_CHUNK_FLOATS = 1 << 17;
+
+/**
+ * Runs the qd8 GEMM on float rows. When `k` is not a multiple of 8 the rows are quantized first and
+ * handed over as {@link QuantizedRows}, whose copy into kernel memory zero-fills the padding of each row.
+ */
+function qd8Gemm(
+  kernels: Kernels,
+  a: Float32Array,
+  packed: PackedQcw,
+  activation: Activation,
+  out?: Float32Array,
+): Float32Array {
+  const o = out === undefined ? {} : { out };
+  if (packed.k % 8 === 0) return kernels.qd8F32QcwGemm(a, packed, { asymmetric: ASYMMETRIC, activation, ...o });
+  const rows: QuantizedRows = kernels.quantizeRowsInt8(a, { k: packed.k, asymmetric: ASYMMETRIC });
+  return kernels.qd8F32QcwGemm(rows, packed, { activation, ...o });
+}
+
+let patchScratch = new Float32Array(0);
+let gemmScratch = new Float32Array(0);
+
+/** Reusable float32 scratch (kernels never run re-entrantly): less garbage, lower peak memory. */
+function scratch(which: "patch" | "gemm", n: number): Float32Array {
+  if (which === "patch") {
+    if (patchScratch.length < n) patchScratch = new Float32Array(n);
+    return patchScratch.subarray(0, n);
+  }
+  if (gemmScratch.length < n) gemmScratch = new Float32Array(n);
+  return gemmScratch.subarray(0, n);
+}
+
+/** A packed low-mode op, or why the node keeps a dequantized weight. */
+export type LowOp = { def: OpDefinition; weight: string } | string;
+
+/** Conv (2-D, group 1) whose weight `q` is quantized, on im2row + the qd8 GEMM. */
+export function qd8ConvOp(
+  kernels: Kernels,
+  constants: ConstantLookup,
+  node: Node,
+  def: OpDefinition,
+  q: QuantizedTensor,
+  epi: Epilogue,
+): LowOp {
+  const activation = epi.activation;
+  const attrs = new Attrs(node.attributes);
+  if (attrs.int("group", 1) !== 1) return "grouped conv (its small weight is dequantized)";
+  if (q.dims.length !== 4) return `conv weight [${q.dims}] is not 2-D`;
+  const b = node.inputs[2] ? floatConstant(constants, node.inputs[2]) : undefined;
+  if (node.inputs[2] && !b) return "bias is not a float32 constant";
+  const w = qcwFromQuantized(q, "conv", foldedBias(b?.data as Float32Array | undefined, q.dims[0]!, epi), epi.scale);
+  if (typeof w === "string") return w;
+  const packed = kernels.packQcw(w);
+  const [oc, c, kh, kw] = q.dims as [number, number, number, number];
+  const k = c * kh * kw;
+  return {
+    weight: node.inputs[1]!,
+    def: {
+      ...def,
+      run: ([xIn]) => {
+        const x = requireFloat("Conv", xIn, 4);
+        if (x.dims[1] !== c) throw new RangeError(`Conv: X [${x.dims}] does not have the ${c} channels W has`);
+        const win = resolveWindow(x.dims.slice(2), [kh, kw], attrs);
+        const g = geometry3(x.dims.slice(2), win);
+        const batch = x.dims[0]!;
+        const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+        const out = new Float32Array(batch * oc * outPlane);
+        const pointwise = kh === 1 && kw === 1 && win.strides.every((s) => s === 1) &&
+          win.padsBegin.every((p) => p === 0) && win.padsEnd.every((p) => p === 0);
+        const chunk = Math.max(1, Math.min(outPlane, Math.floor(PATCH_CHUNK_FLOATS / k)));
+        const patches = scratch("patch", chunk * k);
+        const xd = x.data as Float32Array;
+        for (let n = 0; n < batch; n++) {
+          for (let first = 0; first < outPlane; first += chunk) {
+            const end = Math.min(outPlane, first + chunk);
+            const rows = patches.subarray(0, (end - first) * k);
+            if (pointwise) transposeColumns(xd, n * c * inPlane, c, inPlane, first, end, rows);
+            else im2row(xd, n * c * inPlane, c, g, first, end, rows);
+            const y = qd8Gemm(kernels, rows, packed, activation, scratch("gemm", (end - first) * oc));
+            scatterColumns(y, end - first, oc, out, n * oc * outPlane + first, outPlane);
+          }
+        }
+        return [new Tensor("float32", out, [batch, oc, ...win.outShape])];
+      },
+    },
+  };
+}
+
+/** Writes `y` (`rows × cols`, row-major) transposed into `out` at `offset` with row stride `ld`. */
+function scatterColumns(y: Float32Array, rows: number, cols: number, out: Float32Array, offset: number, ld: number) {
+  for (let j = 0; j < cols; j++) {
+    const dst = offset + j * ld;
+    for (let i = 0, s = j; i < rows; i++, s += cols) out[dst + i] = y[s]!;
+  }
+}
+
+/** MatMul (rank-2 B) or Gemm (transA = 0, alpha = 1) whose B `q` is quantized, on the qd8 GEMM. */
+export function qd8GemmOp(
+  kernels: Kernels,
+  constants: ConstantLookup,
+  node: Node,
+  def: OpDefinition,
+  q: QuantizedTensor,
+  epi: Epilogue,
+): LowOp {
+  const activation = epi.activation;
+  if (q.dims.length !== 2) return `weight [${q.dims}] is not a matrix`;
+  const plan = gemmPlan(constants, node, q.dims as [number, number]);
+  if (!plan) return "Gemm attributes or C this path does not take";
+  const bias = foldedBias(plan.bias, plan.n, epi);
+  const w = qcwFromQuantized(q, plan.transB ? "matmul_nk" : "matmul_kn", bias, epi.scale);
+  if (typeof w === "string") return w;
+  const packed: PackedQcw = kernels.packQcw(w);
+  return {
+    weight: node.inputs[1]!,
+    def: {
+      ...def,
+      run: ([aIn]) => {
+        const a = requireFloat(node.op, aIn, node.op === "Gemm" ? 2 : undefined);
+        const dims = matmulOutputDims(node.op, a, plan.k, plan.n);
+        if (a.data.length === 0) return [new Tensor("float32", new Float32Array(0), dims)];
+        const y = qd8Gemm(kernels, a.data as Float32Array, packed, activation);
+        return [new Tensor("float32", y, dims)];
+      },
+    },
+  };
+}
