@@ -1,8 +1,10 @@
 #!/usr/bin/env bun
 /**
- * bitloop: import ONNX models into a small graph IR, store them in the bitloop format, and run them
- * with a correct-first reference runtime, from Deno or Bun. Run as a program, this module is the
- * `bitloop` CLI (`info`, `convert`, `compress`, `validate`, `run`; see `bitloop --help`).
+ * bitloop: import ONNX models into a small graph IR, compress their weights to 2–8 bits or FP16, store
+ * them in the bitloop format, and run them (reference or wasm kernels, normal or low memory mode), from
+ * Deno or Bun. Run as a program, this module is the `bitloop` CLI (`info`, `convert`, `compress`,
+ * `validate`, `run`, `bench`, `agent`, `device`; see `bitloop --help`). Subsystems have their own entry
+ * points in deno.json `exports` (`./quant`, `./kernels`, `./eval`, `./bench`, `./client`, `./agent`).
  *
  * @example
  * ```ts
