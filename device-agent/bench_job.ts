@@ -5,6 +5,9 @@
  * itself (message passing is not measured); the worker is stopped if a measurement runs past the job's
  * deadline, and the cancel signal is checked between runs.
  *
+ * The model runs in the memory mode the request asks for (`memory`, the route leases a worker loaded in
+ * it); `kernels` in the result names the kernels its session actually ran (`session.kernels`).
+ *
  * `peakRssBytes` is the largest resident set size of the whole agent process (the workers run inside
  * it) sampled from the main thread every 20 ms during the job and after every measurement.
  * @module
@@ -14,6 +17,7 @@ import { tensorFromWire } from "../src/client/wire_tensors.ts";
 import type { Tensor } from "../src/graph/tensor.ts";
 import type { NamedTensors } from "../src/runtime/session.ts";
 import { AgentError } from "./agent_error.ts";
+import { memoryMode } from "./memory_mode.ts";
 import { MAX_NUMBER, nextNumber, summarize } from "../src/bench/latency_stats.ts";
 import { randomFeed } from "../src/bench/random_feed.ts";
 import { breathe, checkpoint, type JobContext, remainingMs, watchPeakRss } from "./job_context.ts";
@@ -38,7 +42,7 @@ export interface BenchPlan {
 
 /**
  * Checks a bench request against the model and builds the feeds (given ones decoded, missing ones
- * random). Throws `AgentError` (`bad_request`, `unsupported_option`, `input_mismatch`).
+ * random). Throws `AgentError` (`bad_request`, `input_mismatch`).
  */
 export function planBench(session: ModelSignature, body: unknown): BenchPlan {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -55,16 +59,7 @@ export function planBench(session: ModelSignature, body: unknown): BenchPlan {
     }
     return v;
   };
-  const memory = req.memory ?? "normal";
-  if (memory !== "normal" && memory !== "low") {
-    throw new AgentError(
-      "bad_request",
-      `Bench option "memory" must be "normal" or "low", got ${JSON.stringify(memory)}`,
-    );
-  }
-  if (memory === "low") {
-    throw new AgentError("unsupported_option", 'Memory mode "low" is not available in this runtime yet; use "normal"');
-  }
+  memoryMode(req.memory, "Bench option"); // the route loaded the model in this mode already
   const minRepeatMs = req.minRepeatMs ?? 0;
   if (typeof minRepeatMs !== "number" || !(minRepeatMs >= 0 && minRepeatMs <= 600_000)) {
     throw new AgentError(
@@ -136,11 +131,12 @@ export async function* benchJob(
   yield { type: "start", model: id, total: plan.warmup + plan.repeat };
   const rss = watchPeakRss(20);
   let first = true;
+  let kernels: string[] = [];
   const run = async (count: number, what: string): Promise<number> => {
     const options = { count, what, timeoutMs: remainingMs(ctx), signal: ctx.signal, keepOutputs: false };
     let elapsedMs: number;
     try {
-      elapsedMs = (await runner.run(plan.feeds, options)).elapsedMs;
+      ({ elapsedMs, kernels } = await runner.run(plan.feeds, options));
     } catch (error) {
       throw first ? withGuessHint(error, plan.guessed) : error;
     } finally {
@@ -171,7 +167,6 @@ export async function* benchJob(
       yield { type: "progress", phase: "measure", done: r + 1, total: plan.repeat, lastMs: elapsed / number };
       await breathe();
     }
-    const kernels = runner.signature.kernels;
     yield { type: "result", ...summarize(runsMs), runsMs, number, peakRssBytes: rss.peak(), kernels };
   } finally {
     rss.stop();

@@ -1,29 +1,24 @@
 /**
- * Which kernel runs each op type of a model, as bench results and `GET /v1/device` report it.
+ * Which kernels a model's session has run, as bench results report them.
  * @module
  */
-import type { Graph, Model } from "../src/graph/graph.ts";
+import type { InferenceSession } from "../src/runtime/session.ts";
 
 /** The kernel family the reference runtime uses for every op. */
 export const REFERENCE_KERNEL = "reference-scalar";
 
 /**
- * The kernel used for each op type of a model's graph (subgraphs included), sorted by op type.
+ * The names of the kernels a session has run so far, sorted (its `kernels`), or `["reference-scalar"]`
+ * when only the reference kernels ran (as `bitloop bench --json` reports them).
  *
  * @example
  * ```ts
- * const kernels = kernelsOf(session.model);
- * if (kernels.Conv !== REFERENCE_KERNEL) throw new Error("reference Conv");
+ * const session = await InferenceSession.create("model.onnx", { kernels: "reference" });
+ * await session.run(feeds);
+ * if (kernelsOf(session)[0] !== REFERENCE_KERNEL) throw new Error("reference kernels only");
  * ```
  */
-export function kernelsOf(model: Model): Record<string, string> {
-  const out: Record<string, string> = {};
-  const visit = (graph: Graph): void => {
-    for (const node of graph.nodes) {
-      out[node.op] = REFERENCE_KERNEL;
-      for (const attr of Object.values(node.attributes)) if (attr.kind === "graph") visit(attr.value);
-    }
-  };
-  visit(model.graph);
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+export function kernelsOf(session: Pick<InferenceSession, "kernels">): string[] {
+  const ran = session.kernels;
+  return ran.length > 0 ? [...ran] : [REFERENCE_KERNEL];
 }

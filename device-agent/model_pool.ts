@@ -1,6 +1,7 @@
 /**
- * Loaded models: one {@link ModelRunner} (one Web Worker) per stored model, started on first use and
- * shared by the requests on that model. Memory stays bounded:
+ * Loaded models: one {@link ModelRunner} (one Web Worker) per stored model and memory mode (a model
+ * loaded in `"low"` mode and in `"normal"` mode are different sessions), started on first use and shared
+ * by the requests on that model in that mode. Memory stays bounded:
  *
  * 1. At most `maxWorkers` workers live at once; to start another, the least recently used idle one is
  *    closed, and when every worker is in use the request gets `503 overloaded` with Retry-After.
@@ -16,6 +17,7 @@
 import os from "node:os";
 import process from "node:process";
 import { AgentError } from "./agent_error.ts";
+import type { MemoryMode } from "./memory_mode.ts";
 import { ModelRunner } from "./model_runner.ts";
 import type { ModelStore } from "./store.ts";
 
@@ -62,7 +64,9 @@ export interface ModelLease {
 }
 
 interface Entry {
+  key: string;
   id: string;
+  memory: MemoryMode;
   runner: ModelRunner | undefined;
   ready: Promise<ModelRunner>;
   leases: number;
@@ -80,7 +84,7 @@ export class ModelPool {
   readonly #intervalMs: number;
   readonly #rss: () => number;
   readonly #workerUrl: URL | undefined;
-  readonly #entries = new Map<string, Entry>(); // least recently used first
+  readonly #entries = new Map<string, Entry>(); // by keyOf(id, memory), least recently used first
   readonly #runners = new Set<ModelRunner>(); // every live worker, evicted ones still in use included
   #leases = 0;
   #watchdog: ReturnType<typeof setInterval> | undefined;
@@ -99,24 +103,25 @@ export class ModelPool {
   }
 
   /**
-   * Leases a stored model, starting its worker and loading it if needed. Throws `AgentError`:
-   * `model_not_found`, `model_load_failed` / `unsupported_op` (422), `overloaded` (503, every worker in
-   * use), `job_timeout` or `out_of_memory` while loading, `shutting_down`.
+   * Leases a stored model loaded in `memory` mode, starting its worker and loading it if needed. Throws
+   * `AgentError`: `model_not_found`, `model_load_failed` / `unsupported_op` (422), `overloaded` (503,
+   * every worker in use), `job_timeout` or `out_of_memory` while loading, `shutting_down`.
    */
-  async acquire(id: string): Promise<ModelLease> {
+  async acquire(id: string, memory: MemoryMode = "normal"): Promise<ModelLease> {
     if (this.#closing) throw new AgentError("shutting_down", "The agent is shutting down", { retryAfter: 5 });
-    let entry = this.#entries.get(id);
+    const key = keyOf(id, memory);
+    let entry = this.#entries.get(key);
     if (entry && entry.runner && !entry.runner.alive) {
-      this.#entries.delete(id);
+      this.#entries.delete(key);
       entry = undefined;
     }
     if (entry) {
-      this.#entries.delete(id);
-      this.#entries.set(id, entry);
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
     } else {
       this.#makeRoom();
-      entry = this.#start(id);
-      this.#entries.set(id, entry);
+      entry = this.#start(id, memory);
+      this.#entries.set(key, entry);
     }
     entry.leases++;
     this.#leases++;
@@ -130,31 +135,36 @@ export class ModelPool {
       this.#leases--;
       if (held.leases === 0 && (held.stale || this.#closing)) {
         held.runner?.stop(new AgentError("shutting_down", `Model ${id} was closed`));
-        if (this.#entries.get(id) === held) this.#entries.delete(id);
+        if (this.#entries.get(key) === held) this.#entries.delete(key);
       }
       this.#watch();
     };
     try {
       return { runner: await held.ready, release };
     } catch (error) {
-      if (this.#entries.get(id) === held) this.#entries.delete(id);
+      if (this.#entries.get(key) === held) this.#entries.delete(key);
       release();
       throw error;
     }
   }
 
-  /** Closes a model's worker (after a delete or a new sidecar): now if idle, else once its last lease ends. */
+  /**
+   * Closes a model's workers, in every memory mode (after a delete or a new sidecar): now if idle, else
+   * once their last lease ends.
+   */
   evict(id: string): void {
-    const entry = this.#entries.get(id);
-    if (!entry) return;
-    this.#entries.delete(id);
-    if (entry.leases === 0) entry.runner?.stop(new AgentError("shutting_down", `Model ${id} was evicted`));
-    else entry.stale = true;
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.id !== id) continue;
+      this.#entries.delete(entry.key);
+      if (entry.leases === 0) entry.runner?.stop(new AgentError("shutting_down", `Model ${id} was evicted`));
+      else entry.stale = true;
+    }
   }
 
-  /** Ids of the models with a live worker (or one loading). */
+  /** Ids of the models with a live worker (or one loading) in any memory mode, each once. */
   loaded(): string[] {
-    return [...this.#entries.values()].filter((e) => !e.runner || e.runner.alive).map((e) => e.id);
+    const live = [...this.#entries.values()].filter((e) => !e.runner || e.runner.alive);
+    return [...new Set(live.map((e) => e.id))];
   }
 
   /** Refuses new leases and closes every worker as soon as it is idle (graceful shutdown). */
@@ -163,22 +173,24 @@ export class ModelPool {
     for (const entry of [...this.#entries.values()]) {
       if (entry.leases === 0) {
         entry.runner?.stop(new AgentError("shutting_down", "The agent is shutting down"));
-        this.#entries.delete(entry.id);
+        this.#entries.delete(entry.key);
       }
     }
   }
 
-  #start(id: string): Entry {
-    const entry = { id, runner: undefined, leases: 0, stale: false } as Omit<Entry, "ready"> as Entry;
+  #start(id: string, memory: MemoryMode): Entry {
+    const key = keyOf(id, memory);
+    const entry = { key, id, memory, runner: undefined, leases: 0, stale: false } as Omit<Entry, "ready"> as Entry;
     entry.ready = (async () => {
       const model = await this.#store.read(id, "model");
       if (!model) throw new AgentError("model_not_found", `No model ${id} is stored`);
       const weight = await this.#store.read(id, "weight");
       const runner = new ModelRunner(id, {
         ...(this.#workerUrl ? { workerUrl: this.#workerUrl } : {}),
+        memory,
         onStop: (stopped) => {
           this.#runners.delete(stopped);
-          if (this.#entries.get(id)?.runner === stopped) this.#entries.delete(id);
+          if (this.#entries.get(key)?.runner === stopped) this.#entries.delete(key);
         },
       });
       this.#runners.add(runner);
@@ -198,12 +210,13 @@ export class ModelPool {
         throw new AgentError(
           "overloaded",
           `All ${this.#max} model workers are in use (models ${
-            [...this.#entries.keys()].map((k) => k.slice(0, 12)).join(", ")
+            [...this.#entries.values()].map((e) => `${e.id.slice(0, 12)}${e.memory === "low" ? " (low)" : ""}`)
+              .join(", ")
           }); retry`,
           { retryAfter: 1 },
         );
       }
-      this.#entries.delete(idle.id);
+      this.#entries.delete(idle.key);
       idle.runner?.stop(new AgentError("shutting_down", `Model ${idle.id} was closed to make room`));
     }
   }
@@ -233,4 +246,9 @@ export class ModelPool {
       );
     }
   }
+}
+
+// One worker per (model, memory mode).
+function keyOf(id: string, memory: MemoryMode): string {
+  return `${memory}:${id}`;
 }

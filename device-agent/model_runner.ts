@@ -18,6 +18,7 @@
  */
 import type { NamedTensors } from "../src/runtime/session.ts";
 import { AgentError } from "./agent_error.ts";
+import type { MemoryMode } from "./memory_mode.ts";
 import { type FromWorker, type ModelSignature, packTensors, type ToWorker, unpackTensors } from "./worker_messages.ts";
 
 /** The worker script every runner starts unless told otherwise. */
@@ -58,6 +59,8 @@ export interface RunResult {
   outputs: NamedTensors;
   /** Time of the runs measured inside the worker, in milliseconds. */
   elapsedMs: number;
+  /** Names of the kernels the model's session has run so far, sorted (`["reference-scalar"]` if none). */
+  kernels: string[];
 }
 
 /** Options for {@link ModelRunner}. */
@@ -69,6 +72,11 @@ export interface ModelRunnerOptions {
   workerUrl?: URL;
   /** Called once when the runner stops for good (terminated, crashed, failed to load). */
   onStop?: (runner: ModelRunner) => void;
+  /**
+   * The session's memory mode (see `InferenceSession.create`).
+   * @default "normal"
+   */
+  memory?: MemoryMode;
 }
 
 interface Pending {
@@ -86,6 +94,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class ModelRunner {
   /** The model's id. */
   readonly id: string;
+  /** The memory mode the model is loaded in. */
+  readonly memory: MemoryMode;
   readonly #worker: Worker;
   readonly #onStop: ((runner: ModelRunner) => void) | undefined;
   readonly #queue: Pending[] = [];
@@ -97,10 +107,11 @@ export class ModelRunner {
   /** Starts the worker; {@link load} must succeed before {@link run}. */
   constructor(id: string, options: ModelRunnerOptions = {}) {
     this.id = id;
+    this.memory = options.memory ?? "normal";
     this.#onStop = options.onStop;
     this.#worker = new Worker(options.workerUrl ?? MODEL_WORKER_URL, {
       type: "module",
-      name: `model ${id.slice(0, 12)}`,
+      name: `model ${id.slice(0, 12)}${this.memory === "low" ? " (low memory)" : ""}`,
     });
     this.#worker.addEventListener("message", (e) => this.#answer((e as MessageEvent<FromWorker>).data));
     this.#worker.addEventListener("error", (e) => {
@@ -133,7 +144,7 @@ export class ModelRunner {
   async load(model: Uint8Array, weight: Uint8Array | undefined, timeoutMs: number): Promise<ModelSignature> {
     const transfer = [model.buffer, ...(weight ? [weight.buffer] : [])].filter((b) => b instanceof ArrayBuffer);
     try {
-      const reply = await this.#request({ type: "load", id: this.id, model, weight }, transfer, {
+      const reply = await this.#request({ type: "load", id: this.id, model, weight, memory: this.memory }, transfer, {
         timeoutMs,
         what: "loading",
       });
@@ -163,7 +174,11 @@ export class ModelRunner {
       seq,
     );
     if (reply.type !== "ran") throw new AgentError("internal", `Model ${this.id}: unexpected ${reply.type}`);
-    return { outputs: reply.outputs ? unpackTensors(reply.outputs) : {}, elapsedMs: reply.elapsedMs };
+    return {
+      outputs: reply.outputs ? unpackTensors(reply.outputs) : {},
+      elapsedMs: reply.elapsedMs,
+      kernels: reply.kernels,
+    };
   }
 
   /**

@@ -11,6 +11,7 @@ import { InputError, ModelFormatError, NodeExecutionError, UnsupportedOpError } 
 import { InferenceSession } from "../src/runtime/session.ts";
 import type { ErrorCode } from "./agent_error.ts";
 import { kernelsOf } from "./kernels_of.ts";
+import type { MemoryMode } from "./memory_mode.ts";
 import { type FromWorker, packTensors, type ToWorker, unpackTensors } from "./worker_messages.ts";
 
 interface WorkerScope {
@@ -27,13 +28,12 @@ scope.onmessage = async (event) => {
   if (message.type === "load") {
     modelId = message.id;
     try {
-      session = await load(message.model, message.weight);
+      session = await load(message.model, message.weight, message.memory);
       const signature = {
         inputNames: session.inputNames,
         outputNames: session.outputNames,
         inputs: session.inputs,
         outputs: session.outputs,
-        kernels: kernelsOf(session.model),
       };
       scope.postMessage({ type: "loaded", signature });
     } catch (error) {
@@ -49,18 +49,19 @@ scope.onmessage = async (event) => {
     const t0 = performance.now();
     for (let i = 0; i < message.count; i++) outputs = session.runSync(feeds);
     const elapsedMs = performance.now() - t0;
+    const kernels = kernelsOf(session);
     if (message.keepOutputs && outputs) {
       const { records, transfer } = packTensors(outputs, { copy: true });
-      scope.postMessage({ type: "ran", seq, elapsedMs, outputs: records }, transfer);
+      scope.postMessage({ type: "ran", seq, elapsedMs, kernels, outputs: records }, transfer);
     } else {
-      scope.postMessage({ type: "ran", seq, elapsedMs, outputs: undefined });
+      scope.postMessage({ type: "ran", seq, elapsedMs, kernels, outputs: undefined });
     }
   } catch (error) {
     scope.postMessage({ type: "failed", seq, ...runFailure(error) });
   }
 };
 
-function load(model: Uint8Array, weight: Uint8Array | undefined): Promise<InferenceSession> {
+function load(model: Uint8Array, weight: Uint8Array | undefined, memory: MemoryMode): Promise<InferenceSession> {
   const readFile = (path: string): Promise<Uint8Array> => {
     if (weight) return Promise.resolve(weight);
     const name = path.slice(path.lastIndexOf("/") + 1);
@@ -68,7 +69,7 @@ function load(model: Uint8Array, weight: Uint8Array | undefined): Promise<Infere
       new Error(`the model reads the external file "${name}" but no .weight sidecar was uploaded for it`),
     );
   };
-  return InferenceSession.create(model, { readFile, baseDir: "." });
+  return InferenceSession.create(model, { readFile, baseDir: ".", memory });
 }
 
 function loadFailure(error: unknown): { code: ErrorCode; message: string } {

@@ -232,7 +232,7 @@ const SCHEMAS: Json = {
     { dtype: str, dims: { type: "array", items: int }, data: { type: "array" }, base64: str },
     ["dtype", "dims"],
   ),
-  InferRequest: obj({ inputs: tensors }),
+  InferRequest: obj({ inputs: tensors, memory: { enum: ["normal", "low"] } }, ["inputs"]),
   InferResponse: obj({ outputs: tensors, runMs: num }),
   BenchRequest: obj(
     { memory: { enum: ["normal", "low"] }, warmup: int, number: int, repeat: int, minRepeatMs: num, inputs: tensors },
@@ -255,7 +255,7 @@ const SCHEMAS: Json = {
         runsMs: { type: "array", items: num },
         number: int,
         peakRssBytes: int,
-        kernels: { type: "object", additionalProperties: str },
+        kernels: { type: "array", items: str },
       }),
       jobError,
     ],
@@ -264,7 +264,7 @@ const SCHEMAS: Json = {
     inputs: tensors,
     expected: tensors,
     labels: ref("WireTensor"),
-    options: obj({ labelOutput: str }, []),
+    options: obj({ labelOutput: str, memory: { enum: ["normal", "low"] } }, []),
   }, [
     "inputs",
   ]),

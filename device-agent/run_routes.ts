@@ -1,6 +1,8 @@
 /**
  * The routes that run models: infer (one run, tensors in and out), bench and eval (NDJSON streams,
- * one job per model at a time).
+ * one job per model at a time). Each may ask for a memory mode (`memory`: the infer JSON body or form
+ * field, the bench request or options part, the eval options); the request runs on a worker that loaded
+ * the model in that mode.
  * @module
  */
 import type { Context, Hono } from "hono";
@@ -12,10 +14,11 @@ import type { AgentState } from "./agent_options.ts";
 import { benchJob, feedsFor, planBench } from "./bench_job.ts";
 import { type EvalDataset, evalJob, planEval } from "./eval_job.ts";
 import type { JobContext } from "./job_context.ts";
+import { type MemoryMode, memoryMode } from "./memory_mode.ts";
 import { ndjsonResponse } from "./job_stream.ts";
 import type { ModelLease } from "./model_pool.ts";
 import type { ModelRunner } from "./model_runner.ts";
-import { parseJsonField, readBody } from "./request_body.ts";
+import { type ParsedBody, parseJsonField, readBody } from "./request_body.ts";
 import { checkId } from "./store.ts";
 
 /** Adds infer, bench and eval to `app`. */
@@ -26,12 +29,14 @@ export function addRunRoutes(app: Hono, state: AgentState): void {
     const id = checkId(c.req.param("id"));
     const release = await limiter.acquire();
     try {
-      const lease = await models.acquire(id);
+      const body = await readBody(c.req.raw, state.maxBodyBytes);
+      const feeds = body.kind === "form" ? body.tensors : wireTensors("inputs", jsonField(body.value, "inputs") ?? {});
+      const memory = memoryMode(
+        body.kind === "form" ? body.fields.memory : jsonField(body.value, "memory"),
+        "Infer request",
+      );
+      const lease = await models.acquire(id, memory);
       try {
-        const body = await readBody(c.req.raw, state.maxBodyBytes);
-        const feeds = body.kind === "form"
-          ? body.tensors
-          : wireTensors("inputs", jsonField(body.value, "inputs") ?? {});
         const { outputs, elapsedMs: runMs } = await lease.runner.run(feeds, {
           timeoutMs: state.jobTimeoutMs,
           transfer: true, // decoded from this request's body, used by nothing else
@@ -54,33 +59,53 @@ export function addRunRoutes(app: Hono, state: AgentState): void {
     }
   });
 
-  app.post("/v1/models/:id/bench", (c) =>
-    job(c, "bench", state.maxBodyBytes, (id, body, runner) => {
-      const signature = runner.signature;
-      const plan = body.kind === "json" ? planBench(signature, body.value) : {
-        ...planBench(signature, parseJsonField("options", body.fields.options) ?? {}),
-        ...feedsFor(signature, body.tensors),
-      };
-      return (ctx) => benchJob(id, runner, plan, ctx);
-    }));
+  app.post(
+    "/v1/models/:id/bench",
+    (c) =>
+      job(
+        c,
+        "bench",
+        state.maxBodyBytes,
+        (body) => memoryMode(optionsOf(body).memory, "Bench option"),
+        (id, body, runner) => {
+          const signature = runner.signature;
+          const plan = body.kind === "json" ? planBench(signature, body.value) : {
+            ...planBench(signature, parseJsonField("options", body.fields.options) ?? {}),
+            ...feedsFor(signature, body.tensors),
+          };
+          return (ctx) => benchJob(id, runner, plan, ctx);
+        },
+      ),
+  );
 
-  app.post("/v1/models/:id/eval", (c) =>
-    job(c, "eval", state.maxDatasetBytes, (id, body, runner) => {
-      const plan = planEval(
-        runner.signature,
-        body.kind === "json" ? datasetFromJson(body.value) : datasetFromForm(body),
-      );
-      return (ctx) => evalJob(id, runner, plan, ctx);
-    }));
+  app.post(
+    "/v1/models/:id/eval",
+    (c) =>
+      job(
+        c,
+        "eval",
+        state.maxDatasetBytes,
+        (body) => memoryMode(evalOptionsOf(body).memory, "Eval option"),
+        (id, body, runner) => {
+          const plan = planEval(
+            runner.signature,
+            body.kind === "json" ? datasetFromJson(body.value) : datasetFromForm(body),
+          );
+          return (ctx) => evalJob(id, runner, plan, ctx);
+        },
+      ),
+  );
 
-  // Takes the model's job lock and a lease on its worker for the whole stream; both end with it.
+  // Takes the model's job lock and a lease on its worker (in the body's memory mode) for the whole stream;
+  // both end with it.
   async function job(
     c: Context,
     kind: string,
     limit: number,
+    memoryOf: (body: ParsedBody) => MemoryMode,
     prepare: (
       id: string,
-      body: Awaited<ReturnType<typeof readBody>>,
+      body: ParsedBody,
       runner: ModelRunner,
     ) => (ctx: JobContext) => AsyncGenerator<object>,
   ): Promise<Response> {
@@ -92,8 +117,9 @@ export function addRunRoutes(app: Hono, state: AgentState): void {
       unlock();
     };
     try {
-      lease = await models.acquire(id);
-      const start = prepare(id, await readBody(c.req.raw, limit), lease.runner);
+      const body = await readBody(c.req.raw, limit);
+      lease = await models.acquire(id, memoryOf(body));
+      const start = prepare(id, body, lease.runner);
       const controller = new AbortController();
       state.jobs.add(controller);
       const ctx: JobContext = { now: state.now, deadline: state.now() + state.jobTimeoutMs, signal: controller.signal };
@@ -120,6 +146,24 @@ export function addRunRoutes(app: Hono, state: AgentState): void {
       yield event;
     }
   }
+}
+
+// The bench options: the JSON body, or the form's options part.
+function optionsOf(body: ParsedBody): Record<string, unknown> {
+  const options = body.kind === "json" ? body.value : parseJsonField("options", body.fields.options) ?? {};
+  return isObject(options) ? options : {}; // planBench reports a non-object
+}
+
+// The eval options: the JSON body's options, or the form's options part.
+function evalOptionsOf(body: ParsedBody): Record<string, unknown> {
+  const options = body.kind === "json"
+    ? isObject(body.value) ? body.value.options : undefined
+    : parseJsonField("options", body.fields.options);
+  return isObject(options) ? options : {}; // planEval reports a non-object
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function jsonField(value: unknown, key: string): unknown {

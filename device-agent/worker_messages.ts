@@ -3,16 +3,17 @@
  * boundary: as plain `{ type, data, dims }` records whose `ArrayBuffer`s are transferred, not copied.
  *
  * Conversation (one request at a time; the agent never sends a second before the first is answered):
- * 1. agent → worker `load` (model bytes, optional `.weight` bytes) → `loaded` (the model's signature)
- *    or `failed`.
+ * 1. agent → worker `load` (model bytes, optional `.weight` bytes, memory mode) → `loaded` (the model's
+ *    signature) or `failed`.
  * 2. agent → worker `run` (feeds, `count`) → `ran` (total time of the `count` runs measured inside the
- *    worker, and the last run's outputs when asked) or `failed`.
+ *    worker, the kernels the session has run so far, and the last run's outputs when asked) or `failed`.
  * @module
  */
 import type { ValueInfo } from "../src/graph/graph.ts";
 import { Tensor } from "../src/graph/tensor.ts";
 import type { NamedTensors } from "../src/runtime/session.ts";
 import type { ErrorCode } from "./agent_error.ts";
+import type { MemoryMode } from "./memory_mode.ts";
 
 /** What the agent needs to know about a loaded model to plan jobs, without the model itself. */
 export interface ModelSignature {
@@ -24,8 +25,6 @@ export interface ModelSignature {
   inputs: readonly ValueInfo[];
   /** Declared outputs. */
   outputs: readonly ValueInfo[];
-  /** Kernel used for each op type of the graph (subgraphs included). */
-  kernels: Record<string, string>;
 }
 
 /** A tensor as it crosses the worker boundary (structured clone drops the `Tensor` prototype). */
@@ -40,13 +39,20 @@ export interface TensorRecord {
 
 /** Messages the agent sends to a model worker. */
 export type ToWorker =
-  | { type: "load"; id: string; model: Uint8Array; weight: Uint8Array | undefined }
+  | { type: "load"; id: string; model: Uint8Array; weight: Uint8Array | undefined; memory: MemoryMode }
   | { type: "run"; seq: number; feeds: Record<string, TensorRecord>; count: number; keepOutputs: boolean };
 
 /** Messages a model worker sends back. */
 export type FromWorker =
   | { type: "loaded"; signature: ModelSignature }
-  | { type: "ran"; seq: number; elapsedMs: number; outputs: Record<string, TensorRecord> | undefined }
+  | {
+    type: "ran";
+    seq: number;
+    elapsedMs: number;
+    /** The session's `kernels`: names of the kernels run so far, sorted (`["reference-scalar"]` if none). */
+    kernels: string[];
+    outputs: Record<string, TensorRecord> | undefined;
+  }
   | { type: "failed"; seq: number | undefined; code: ErrorCode; message: string };
 
 /**

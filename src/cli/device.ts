@@ -33,6 +33,7 @@ Subcommands:
   bench <id|model>          measure latency; a model file is pushed first
         [--warmup N] [--number N] [--repeat N] [--min-repeat-ms MS] [--memory normal|low]
         [--input NAME=FILE.npy ...]   inputs not given are random with the declared shape
+                            the result's "kernels" lists the kernels that ran (qd8-… with --memory low)
   eval <id|model>           measure accuracy on a dataset whose samples are stacked on a new axis 0
         --input NAME=FILE.npy ... [--expected NAME=FILE.npy ...] [--labels FILE.npy] [--label-output NAME]
 

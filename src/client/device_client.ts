@@ -26,6 +26,7 @@ import type {
   EvalOptions,
   EvalResult,
   HealthResponse,
+  InferRequest,
   InferResponse,
   JobError,
   ModelEntry,
@@ -188,21 +189,28 @@ export class DeviceClient {
 
   /**
    * Runs the model once on the device. `encoding: "npy"` (default) sends and receives `.npy` parts;
-   * `"json"` uses JSON with base64.
+   * `"json"` uses JSON with base64. `memory` picks the runtime memory mode (default `"normal"`).
    */
   async infer(
     id: string,
     feeds: NamedTensors,
-    options: CallOptions & { encoding?: "npy" | "json" } = {},
+    options: CallOptions & { encoding?: "npy" | "json"; memory?: "normal" | "low" } = {},
   ): Promise<{ outputs: NamedTensors; runMs: number }> {
     const path = `/v1/models/${encodeURIComponent(id)}/infer`;
+    const memory = options.memory;
     if (options.encoding === "json") {
       const inputs = Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, tensorToWire(t)]));
-      const reply = await this.#json<InferResponse>("POST", path, { inputs }, options);
+      const request: InferRequest = { inputs, ...(memory ? { memory } : {}) };
+      const reply = await this.#json<InferResponse>("POST", path, request, options);
       const outputs = Object.fromEntries(Object.entries(reply.outputs).map(([n, w]) => [n, tensorFromWire(n, w)]));
       return { outputs, runMs: reply.runMs };
     }
-    const res = await this.#send("POST", path, () => tensorsToFormData(feeds), options, {
+    const form = (): FormData => {
+      const data = tensorsToFormData(feeds);
+      if (memory) data.append("memory", memory);
+      return data;
+    };
+    const res = await this.#send("POST", path, form, options, {
       Accept: "multipart/form-data",
     });
     const timing = /dur=([\d.]+)/.exec(res.headers.get("Server-Timing") ?? "");

@@ -114,6 +114,8 @@ export interface WireTensor {
 export interface InferRequest {
   /** Input tensors by name. */
   inputs: Record<string, WireTensor>;
+  /** Runtime memory mode (a `memory` field in a form). @default "normal" */
+  memory?: "normal" | "low";
 }
 
 /** `POST /v1/models/{id}/infer` JSON response. */
@@ -126,7 +128,10 @@ export interface InferResponse {
 
 /** `POST /v1/models/{id}/bench` request (TVM's time_evaluator shape). */
 export interface BenchRequest {
-  /** Runtime memory mode. @default "normal" */
+  /**
+   * Runtime memory mode: `"low"` keeps a compressed model's quantized weights packed and runs them with
+   * int8 dynamic-quant kernels (`InferenceSession.create`'s `memory`). @default "normal"
+   */
   memory?: "normal" | "low";
   /** Runs discarded before measuring. @default 1 */
   warmup?: number;
@@ -174,8 +179,12 @@ export interface BenchResult {
    * process RSS every 20 ms and after each measurement (an allocation shorter than that can be missed).
    */
   peakRssBytes: number;
-  /** Kernel used for each op type of the model. */
-  kernels: Record<string, string>;
+  /**
+   * Names of the kernels the model's session actually ran, sorted (`session.kernels`, e.g.
+   * `"qd8-f32-qc4w-gemm-6x8c4-relaxed"` in low memory mode); `["reference-scalar"]` when only the
+   * reference kernels ran.
+   */
+  kernels: string[];
 }
 
 /** The first line of a bench or eval stream. */
@@ -203,6 +212,8 @@ export type BenchEvent = JobStart | BenchProgress | BenchResult | JobError;
 export interface EvalOptions {
   /** The output the labels refer to. @default the first output */
   labelOutput?: string;
+  /** Runtime memory mode. @default "normal" */
+  memory?: "normal" | "low";
 }
 
 /** `POST /v1/models/{id}/eval` JSON request: samples stacked along a new leading axis. */

@@ -13,7 +13,7 @@ scope.onmessage = (event) => {
     const y = { name: "y", dtype: "float32" as const, shape: [1, 3] };
     scope.postMessage({
       type: "loaded",
-      signature: { inputNames: ["x"], outputNames: ["y"], inputs: [x], outputs: [y], kernels: {} },
+      signature: { inputNames: ["x"], outputNames: ["y"], inputs: [x], outputs: [y] },
     });
     return;
   }

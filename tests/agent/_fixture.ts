@@ -9,6 +9,9 @@ import { sha256Hex } from "../../src/client/device_client.ts";
 import { emptyGraph, type Graph, type Model, type Node, type ValueInfo } from "../../src/graph/graph.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
 import { exportOnnx } from "../../src/formats/onnx/export_onnx.ts";
+import { writeBitloop } from "../../src/formats/bitloop/write.ts";
+import { compressModel } from "../../src/quant/compress_model.ts";
+import { prepareForCompression } from "../../src/runtime/prepare_for_compression.ts";
 
 /** The token the test apps require. */
 export const TOKEN = "test-token-0123456789";
@@ -49,6 +52,29 @@ export function tinyModel(): Uint8Array<ArrayBuffer> {
     node("Add", ["xw", "b"], ["logits"]),
     node("Softmax", ["logits"], ["y"]),
   ], ["y", "logits"])));
+}
+
+/**
+ * Bitloop bytes of y = x · W (x [1, 64], W [64, 32] of seeded values) with W compressed to 4 bits in
+ * blocks of 32 — what `memory: "low"` runs on the int8 dynamic-quant (`qd8-…`) kernels.
+ */
+export async function compressedModel(): Promise<Uint8Array<ArrayBuffer>> {
+  const graph = emptyGraph("compressed");
+  graph.inputs.push({ name: "x", dtype: "float32", shape: [1, 64] });
+  graph.outputs.push({ name: "y", dtype: "float32", shape: [1, 32] });
+  const w = new Float32Array(64 * 32).map((_, i) => Math.sin(i * 0.37) * 0.5);
+  graph.initializers.set("W", new Tensor("float32", w, [64, 32]));
+  graph.nodes.push(node("MatMul", ["x", "W"], ["y"]));
+  const model: Model = {
+    graph,
+    opsets: { "": 17 },
+    irVersion: 8,
+    producer: { name: "test", version: "1" },
+    metadata: {},
+  };
+  prepareForCompression(model);
+  const { model: bytes } = await writeBitloop(compressModel(model, { bits: 4, blockSize: 32 }).model);
+  return new Uint8Array(bytes);
 }
 
 /** A well-formed ONNX model with an op bitloop does not run. */

@@ -43,6 +43,26 @@ describe("eval", () => {
     expect(result.latency.minMs).toBeLessThanOrEqual(result.latency.medianMs!);
   });
 
+  test('options.memory "low" runs the model in low memory mode; an unknown mode is 400', async () => {
+    const body = (memory: string) =>
+      JSON.stringify({
+        inputs: { x: tensorToWire(inputs) },
+        expected: { y: tensorToWire(expectedY) },
+        options: { memory },
+      });
+    const res = await post(body("low"));
+    expect(res.status).toBe(200);
+    const result = (await ndjsonLines(res)).at(-1)! as {
+      type: string;
+      outputs: Record<string, Record<string, number>>;
+    };
+    expect(result.type).toBe("result");
+    expect(result.outputs.y!.cosine).toBeGreaterThan(0.9999); // no quantized weights: the float model
+    const bad = await post(body("huge"));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+  });
+
   test(".npy parts (input.x, expected.logits, labels, options) give the same metrics as computed by hand", async () => {
     const noisy = refs.flatMap((r, i) => r.logits.map((v, j) => v + (i === 2 && j === 0 ? 0.5 : 0)));
     const form = tensorsToFormData({ x: inputs }, "input.");

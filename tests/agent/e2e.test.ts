@@ -75,7 +75,7 @@ for (const runtime of ["deno", "bun"] as const) {
         "result",
       ]);
       expect((result.runsMs as number[]).length).toBe(3);
-      expect(result.kernels).toMatchObject({ Conv: "reference-scalar" });
+      expect((result.kernels as string[]).length).toBeGreaterThan(0); // the kernels the session ran
       // Without inputs the symbolic spatial dims become 1, too small for the model: a typed failure with a hint.
       const guessed = await device.benchResult(id, { warmup: 0, repeat: 1 }).catch((e: DeviceError) => e);
       expect(guessed).toMatchObject({ code: "run_failed", message: expect.stringContaining('send "inputs"') });

@@ -160,6 +160,28 @@ describe("ModelPool and ModelRunner", () => {
     expect(leaseB.runner.alive).toBe(false);
   });
 
+  test("a model in low and in normal memory mode are two workers, under the same maxWorkers cap", async () => {
+    const { models, put } = await pool({ maxWorkers: 2 });
+    const id = await put(tinyModel());
+    const normal = await models.acquire(id);
+    const low = await models.acquire(id, "low");
+    expect(low.runner).not.toBe(normal.runner);
+    expect([normal.runner.memory, low.runner.memory]).toEqual(["normal", "low"]);
+    expect(models.loaded()).toEqual([id]);
+    const other = await put(foreverModel());
+    await expect(models.acquire(other)).rejects.toMatchObject({ code: "overloaded", retryAfter: 1 });
+    low.release();
+    const again = await models.acquire(id, "normal");
+    expect(again.runner).toBe(normal.runner);
+    again.release();
+    models.evict(id); // both modes; the normal one once released
+    expect(low.runner.alive).toBe(false);
+    expect(normal.runner.alive).toBe(true);
+    normal.release();
+    expect(normal.runner.alive).toBe(false);
+    expect(models.loaded()).toEqual([]);
+  });
+
   test("a run that waits past its limit fails with job_timeout without stopping the busy worker", async () => {
     const { models, put } = await pool();
     const lease = await models.acquire(await put(foreverModel()));
