@@ -22,7 +22,6 @@ export const ERROR_STATUS = {
   unsupported_op: 422,
   input_mismatch: 422,
   run_failed: 422,
-  unsupported_option: 422,
   busy: 429,
   internal: 500,
   worker_crashed: 500,
