@@ -1,10 +1,8 @@
 // The inputs `bitloop validate` feeds both models: read from .npy files where given, generated from
 // each input's declared dtype and shape otherwise (seeded, so runs repeat exactly).
-import { ModelFormatError } from "../errors.ts";
 import type { Dim, ValueInfo } from "../graph/graph.ts";
 import { Tensor } from "../graph/tensor.ts";
-import { readNpy } from "../formats/npy/read_npy.ts";
-import { readUserFile } from "./_files.ts";
+import { readInputFile } from "./_read_input.ts";
 import { formatShape } from "./_text.ts";
 import { UsageError } from "./_usage_error.ts";
 
@@ -135,7 +133,7 @@ export async function validateInputs(
   for (const info of inputs) {
     const file = files.get(info.name);
     if (file !== undefined) {
-      feeds[info.name] = await readFeed(info, file);
+      feeds[info.name] = await readInputFile(info, file);
       sources[info.name] = `file ${file}`;
       continue;
     }
@@ -144,25 +142,4 @@ export async function validateInputs(
     sources[info.name] = `generated ${t.type} ${formatShape(t.dims)} ${how}`;
   }
   return { feeds, sources, defaulted };
-}
-
-async function readFeed(info: ValueInfo, file: string): Promise<Tensor> {
-  const bytes = await readUserFile(file, `input "${info.name}" from "${file}"`);
-  let t: Tensor;
-  try {
-    t = readNpy(bytes);
-  } catch (error) {
-    if (!(error instanceof ModelFormatError)) throw error;
-    throw new UsageError(`Cannot read input "${info.name}" from "${file}": ${error.message}`, { cause: error });
-  }
-  const fits = (info.dtype === undefined || info.dtype === t.type) &&
-    (info.shape === undefined ||
-      (info.shape.length === t.dims.length && info.shape.every((d, i) => typeof d !== "number" || d === t.dims[i])));
-  if (!fits) {
-    throw new UsageError(
-      `Input "${info.name}" from "${file}" is ${t.type} ${formatShape(t.dims)}; ` +
-        `the model takes ${info.dtype ?? "?"} ${formatShape(info.shape)}`,
-    );
-  }
-  return t;
 }

@@ -13,14 +13,12 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { timeEvaluator } from "../bench/time_evaluator.ts";
 import { randomFeed } from "../bench/random_feed.ts";
-import { ModelFormatError } from "../errors.ts";
 import type { ValueInfo } from "../graph/graph.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { readNpy } from "../formats/npy/read_npy.ts";
 import { InferenceSession } from "../runtime/session.ts";
 import type { CliIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
-import { readUserFile } from "./_files.ts";
+import { readInputFile } from "./_read_input.ts";
 import { loadUserModel } from "./_load_user_model.ts";
 import { formatBytes, formatShape, table } from "./_text.ts";
 import { parseOrUsage, UsageError } from "./_usage_error.ts";
@@ -206,30 +204,9 @@ async function benchFeeds(
   const inputs: Record<string, string> = {};
   for (const [i, info] of declared.entries()) {
     const file = files.get(info.name);
-    const t = file === undefined ? randomFeed(info, { seed: i + 1, dims }) : await readFeed(info, file);
+    const t = file === undefined ? randomFeed(info, { seed: i + 1, dims }) : await readInputFile(info, file);
     feeds[info.name] = t;
     inputs[info.name] = file === undefined ? `random ${t.type} ${formatShape(t.dims)}` : `file ${file}`;
   }
   return { feeds, inputs };
-}
-
-async function readFeed(info: ValueInfo, file: string): Promise<Tensor> {
-  const bytes = await readUserFile(file, `input "${info.name}" from "${file}"`);
-  let t: Tensor;
-  try {
-    t = readNpy(bytes);
-  } catch (error) {
-    if (!(error instanceof ModelFormatError)) throw error;
-    throw new UsageError(`Cannot read input "${info.name}" from "${file}": ${error.message}`, { cause: error });
-  }
-  const fits = (info.dtype === undefined || info.dtype === t.type) &&
-    (info.shape === undefined ||
-      (info.shape.length === t.dims.length && info.shape.every((d, i) => typeof d !== "number" || d === t.dims[i])));
-  if (!fits) {
-    throw new UsageError(
-      `Input "${info.name}" from "${file}" is ${t.type} ${formatShape(t.dims)}; ` +
-        `the model takes ${info.dtype ?? "?"} ${formatShape(info.shape)}`,
-    );
-  }
-  return t;
 }

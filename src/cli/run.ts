@@ -5,15 +5,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { InputError, ModelFormatError } from "../errors.ts";
 import type { ValueInfo } from "../graph/graph.ts";
 import type { Tensor } from "../graph/tensor.ts";
-import { readNpy } from "../formats/npy/read_npy.ts";
 import { writeNpy } from "../formats/npy/write_npy.ts";
 import { InferenceSession } from "../runtime/session.ts";
 import type { CliIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
-import { joinPath, makeUserDir, readUserFile, writeUserFile } from "./_files.ts";
+import { joinPath, makeUserDir, writeUserFile } from "./_files.ts";
+import { readInputFile } from "./_read_input.ts";
 import { loadUserModel } from "./_load_user_model.ts";
 import { safeFileNames } from "./safe_file_name.ts";
 import { formatShape, table } from "./_text.ts";
@@ -64,7 +63,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
   const feeds: Record<string, Tensor> = {};
   for (const info of declared) {
     const file = files.get(info.name)!;
-    feeds[info.name] = checkInput(info, file, await readInput(info.name, file));
+    feeds[info.name] = await readInputFile(info, file);
   }
   const session = await InferenceSession.create(model);
   const outputs = await session.run(feeds);
@@ -111,30 +110,6 @@ function inputFiles(specs: readonly string[], inputs: readonly ValueInfo[]): Map
     throw new UsageError(`Missing input${missing.length > 1 ? "s" : ""} ${list}; pass ${example}`);
   }
   return files;
-}
-
-async function readInput(name: string, file: string): Promise<Tensor> {
-  const bytes = await readUserFile(file, `input "${name}" from "${file}"`);
-  try {
-    return readNpy(bytes);
-  } catch (error) {
-    if (!(error instanceof ModelFormatError)) throw error;
-    const options = error.offset === undefined ? { cause: error } : { cause: error, offset: error.offset };
-    throw new ModelFormatError("npy", `Cannot read input "${name}" from "${file}": ${error.message}`, options);
-  }
-}
-
-function checkInput(info: ValueInfo, file: string, t: Tensor): Tensor {
-  const want = `${info.dtype ?? "?"} ${formatShape(info.shape)}`;
-  const got = `${t.type} ${formatShape(t.dims)}`;
-  const fail = () =>
-    new InputError(info.name, `Input "${info.name}" from "${file}" is ${got}; the model takes ${want}`);
-  if (info.dtype !== undefined && info.dtype !== t.type) throw fail();
-  if (info.shape !== undefined) {
-    if (info.shape.length !== t.dims.length) throw fail();
-    if (info.shape.some((d, i) => typeof d === "number" && d !== t.dims[i])) throw fail();
-  }
-  return t;
 }
 
 /** `min .. max` of a numeric tensor (float16 and strings are not decoded). */
