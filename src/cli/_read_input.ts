@@ -1,10 +1,11 @@
-// Reads a user's .npy input for a declared model input; shared by run, validate and bench.
+// Reads a user's .npy inputs for a model's declared inputs; shared by run, validate and bench.
 import { InputError, ModelFormatError } from "../errors.ts";
 import { readNpy } from "../formats/npy/read_npy.ts";
 import type { ValueInfo } from "../graph/graph.ts";
 import type { Tensor } from "../graph/tensor.ts";
 import { readUserFile } from "./_files.ts";
 import { formatShape } from "./_text.ts";
+import { UsageError } from "./_usage_error.ts";
 
 /**
  * Reads `file` as the model input `info`: a ModelFormatError names the input and file when it is not a valid
@@ -31,4 +32,24 @@ export async function readInputFile(info: ValueInfo, file: string): Promise<Tens
     );
   }
   return t;
+}
+
+/**
+ * Maps `--input NAME=FILE.npy` specs to files by input name; a bare `FILE.npy` is accepted when the model has one
+ * input. Unknown names, empty files and repeats are usage errors.
+ */
+export function inputFileSpecs(specs: readonly string[], names: readonly string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [names.length === 1 ? names[0]! : "", spec];
+    if (!names.includes(name)) {
+      throw new UsageError(`--input "${spec}" names no input of the model; it takes: ${names.join(", ")}`);
+    }
+    if (file === "" || files.has(name)) {
+      throw new UsageError(`--input "${spec}": give each input once, as NAME=FILE.npy`);
+    }
+    files.set(name, file);
+  }
+  return files;
 }

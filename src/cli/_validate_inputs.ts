@@ -2,7 +2,7 @@
 // each input's declared dtype and shape otherwise (seeded, so runs repeat exactly).
 import type { Dim, ValueInfo } from "../graph/graph.ts";
 import { Tensor } from "../graph/tensor.ts";
-import { readInputFile } from "./_read_input.ts";
+import { inputFileSpecs, readInputFile } from "./_read_input.ts";
 import { formatShape } from "./_text.ts";
 import { UsageError } from "./_usage_error.ts";
 
@@ -114,18 +114,7 @@ export async function validateInputs(
   seed: number,
 ): Promise<ValidateInputs> {
   const names = inputs.map((v) => v.name);
-  const files = new Map<string, string>();
-  for (const spec of specs) {
-    const eq = spec.indexOf("=");
-    const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [names.length === 1 ? names[0]! : "", spec];
-    if (!names.includes(name)) {
-      throw new UsageError(`--input "${spec}" names no input of the model; it takes: ${names.join(", ")}`);
-    }
-    if (file === "" || files.has(name)) {
-      throw new UsageError(`--input "${spec}": give each input once, as NAME=FILE.npy`);
-    }
-    files.set(name, file);
-  }
+  const files = inputFileSpecs(specs, names);
   const next = seeded(seed);
   const feeds: Record<string, Tensor> = {};
   const sources: Record<string, string> = {};

@@ -18,7 +18,7 @@ import type { Tensor } from "../graph/tensor.ts";
 import { InferenceSession } from "../runtime/session.ts";
 import type { CliIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
-import { readInputFile } from "./_read_input.ts";
+import { inputFileSpecs, readInputFile } from "./_read_input.ts";
 import { loadUserModel } from "./_load_user_model.ts";
 import { formatBytes, formatShape, table } from "./_text.ts";
 import { parseOrUsage, UsageError } from "./_usage_error.ts";
@@ -188,18 +188,7 @@ async function benchFeeds(
   dims: Record<string, number>,
 ): Promise<{ feeds: Record<string, Tensor>; inputs: Record<string, string> }> {
   const names = declared.map((v) => v.name);
-  const files = new Map<string, string>();
-  for (const spec of specs) {
-    const eq = spec.indexOf("=");
-    const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [names.length === 1 ? names[0]! : "", spec];
-    if (!names.includes(name)) {
-      throw new UsageError(`--input "${spec}" names no input of the model; it takes: ${names.join(", ")}`);
-    }
-    if (file === "" || files.has(name)) {
-      throw new UsageError(`--input "${spec}": give each input once, as NAME=FILE.npy`);
-    }
-    files.set(name, file);
-  }
+  const files = inputFileSpecs(specs, names);
   const feeds: Record<string, Tensor> = {};
   const inputs: Record<string, string> = {};
   for (const [i, info] of declared.entries()) {
