@@ -110,7 +110,7 @@ function fillData(type: DType, values: unknown[], name: string): Tensor["data"] 
 export function tensorsToFormData(
   tensors: Readonly<Record<string, Tensor>>,
   prefix = "",
-  form = new FormData(),
+  form: FormData = new FormData(),
 ): FormData {
   for (const [name, t] of Object.entries(tensors)) {
     const npy = writeNpy(t);
