@@ -4,7 +4,7 @@
  * become initializers (PaddleOCR and Silero keep their weights there), nodes are sorted, constant
  * sub-graphs are folded (a `Transpose` or `Reshape` of a weight becomes the weight; inside If branches
  * too, reading the outer graph's weights), BatchNormalization is folded into the Conv before it (so the
- * quantized weight already carries its scale), and constants nothing reads any more are dropped. Lives in the runtime because folding constants runs the reference kernels; `compressModel`
+ * quantized weight already carries its scale), byte-identical constants are merged into one, and constants nothing reads any more are dropped. Lives in the runtime because folding constants runs the reference kernels; `compressModel`
  * (`src/quant/`) takes the result.
  * @module
  */
@@ -13,6 +13,7 @@ import type { Model } from "../graph/graph.ts";
 import { foldBatchNorm } from "../graph/passes/fold_batch_norm.ts";
 import { dropUnusedInitializers } from "../graph/passes/drop_unused_initializers.ts";
 import { foldConstantNodes } from "../graph/passes/fold_constant_nodes.ts";
+import { mergeDuplicateInitializers } from "../graph/passes/merge_duplicate_initializers.ts";
 import { sortTopologically } from "../graph/passes/sort_topologically.ts";
 import { foldConstants } from "./fold_constants.ts";
 import { checkSupported } from "./registry.ts";
@@ -25,6 +26,8 @@ export interface PrepareReport {
   foldedNodes: number;
   /** BatchNormalization nodes folded into the Conv before them. */
   batchNorms: number;
+  /** Constants that were byte-identical copies of another, merged into it. */
+  merged: number;
   /** Constants no node reads any more, dropped. */
   dropped: number;
   /** Things the caller may want to tell the user (a step that was skipped, and why). */
@@ -57,6 +60,7 @@ export function prepareForCompression(model: Model): PrepareReport {
     notes.push(`constant sub-graphs were not folded: ${error.message}`);
   }
   const batchNorms = foldBatchNorm(model.graph);
+  const merged = mergeDuplicateInitializers(model.graph);
   const dropped = dropUnusedInitializers(model.graph);
-  return { constantNodes, foldedNodes, batchNorms, dropped, notes };
+  return { constantNodes, foldedNodes, batchNorms, merged, dropped, notes };
 }

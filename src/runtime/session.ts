@@ -7,6 +7,7 @@ import { InputError } from "../errors.ts";
 import type { Model, ValueInfo } from "../graph/graph.ts";
 import { foldBatchNorm } from "../graph/passes/fold_batch_norm.ts";
 import { foldConstantNodes } from "../graph/passes/fold_constant_nodes.ts";
+import { mergeDuplicateInitializers } from "../graph/passes/merge_duplicate_initializers.ts";
 import { sortTopologically } from "../graph/passes/sort_topologically.ts";
 import type { Tensor } from "../graph/tensor.ts";
 import { loadModel, type LoadModelOptions } from "../formats/load.ts";
@@ -117,6 +118,7 @@ export class InferenceSession {
     if ((options.optimization ?? "basic") === "basic") {
       foldConstants(model);
       foldBatchNorm(model.graph);
+      mergeDuplicateInitializers(model.graph);
     }
     const fastOps = kernels ? buildFastOps(model, kernels, packed) : undefined;
     return new InferenceSession(model, kernels, fastOps);
