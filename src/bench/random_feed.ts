@@ -1,7 +1,8 @@
 /**
  * Seeded random inputs for a model's declared inputs, so a benchmark needs no data: floats uniform in
- * [-1, 1), integers in 0..9, booleans 0/1. Symbolic dimensions take the size given for their name, else 1.
- * Shared by `bitloop bench` and the device agent's bench job.
+ * [-1, 1), integers in 0..9, booleans 0/1. Symbolic dimensions take the size given for their name, else 1
+ * on the first axis (the batch) and {@link DEFAULT_SYMBOLIC_DIM} elsewhere, the same sizes `validate`
+ * picks. Shared by `bitloop bench` and the device agent's bench job.
  *
  * @example
  * ```ts
@@ -17,11 +18,20 @@ import { float32ToFloat16Bits } from "../graph/float16.ts";
 import type { ValueInfo } from "../graph/graph.ts";
 import { shapeSize, Tensor } from "../graph/tensor.ts";
 
+/**
+ * Size of a symbolic dimension nobody named, past the first axis: big enough for the pooling windows and
+ * strides of image models (1×1 images fail PP-OCR's MaxPool), small enough to stay quick.
+ */
+export const DEFAULT_SYMBOLIC_DIM = 64;
+
 /** Options for {@link randomFeed}. */
 export interface RandomFeedOptions {
   /** Seed of the generator (mulberry32); the same seed gives the same tensor. @default 1 */
   seed?: number;
-  /** Sizes of symbolic dimensions by name; unnamed, unknown or unlisted ones become 1. @default {} */
+  /**
+   * Sizes of symbolic dimensions by name; unnamed, unknown or unlisted ones become 1 on the first axis and
+   * {@link DEFAULT_SYMBOLIC_DIM} elsewhere. @default {}
+   */
   dims?: Readonly<Record<string, number>>;
 }
 
@@ -41,8 +51,10 @@ export function randomFeed(info: ValueInfo, options: RandomFeedOptions = {}): Te
     throw new InputError(info.name, `Input "${info.name}" has no numeric declared type: give it as a tensor`);
   }
   const named = options.dims ?? {};
-  const dims = (info.shape ?? []).map((d) =>
-    typeof d === "number" && d >= 0 ? d : (typeof d === "string" ? named[d] : undefined) ?? 1
+  const dims = (info.shape ?? []).map((d, axis) =>
+    typeof d === "number" && d >= 0
+      ? d
+      : (typeof d === "string" ? named[d] : undefined) ?? (axis === 0 ? 1 : DEFAULT_SYMBOLIC_DIM)
   );
   const n = shapeSize(dims);
   const data = allocate(info.dtype, n);

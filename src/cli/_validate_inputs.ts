@@ -1,5 +1,6 @@
 // The inputs `bitloop validate` feeds both models: read from .npy files where given, generated from
 // each input's declared dtype and shape otherwise (seeded, so runs repeat exactly).
+import { DEFAULT_SYMBOLIC_DIM } from "../bench/random_feed.ts";
 import type { Dim, ValueInfo } from "../graph/graph.ts";
 import { Tensor } from "../graph/tensor.ts";
 import { inputFileSpecs, readInputFile } from "./_read_input.ts";
@@ -7,7 +8,7 @@ import { formatShape } from "./_text.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /** Size given to a symbolic or unknown dim without `--dim`: 1 on the first axis (batch), else this. */
-export const DEFAULT_DIM = 64;
+export const DEFAULT_DIM = DEFAULT_SYMBOLIC_DIM;
 
 /** The feeds and what was generated (for the user). */
 export interface ValidateInputs {
