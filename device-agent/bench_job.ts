@@ -36,7 +36,7 @@ export interface BenchPlan {
   minRepeatMs: number;
   /** Inputs for every run. */
   feeds: NamedTensors;
-  /** Inputs made up with symbolic dimensions set to 1 (named in a failure's message). */
+  /** Inputs made up from their declared shapes (named in a failure's message). */
   guessed: string[];
 }
 
@@ -179,7 +179,7 @@ function withGuessHint(error: unknown, guessed: string[]): unknown {
   if (guessed.length === 0 || !own) return error;
   return new AgentError(
     "run_failed",
-    `${error.message} (inputs not given were made up with symbolic dimensions as 1: ${
+    `${error.message} (inputs not given were made up with symbolic dimensions 1 on the first axis and 64 elsewhere: ${
       guessed.join(", ")
     }; send "inputs")`,
     { cause: error },

@@ -55,6 +55,21 @@ export function tinyModel(): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * ONNX bytes of y = Reshape(x, [-1, 100]) with x declared [1, "n"]: made-up inputs (n = 64) cannot be
+ * reshaped, so a bench without inputs fails in the model, as a user's would with a guessed shape.
+ */
+export function symbolicReshapeModel(): Uint8Array<ArrayBuffer> {
+  const graph = emptyGraph("reshape");
+  graph.inputs.push({ name: "x", dtype: "float32", shape: [1, "n"] });
+  graph.outputs.push({ name: "y", dtype: "float32", shape: ["m", 100] });
+  graph.initializers.set("shape", new Tensor("int64", BigInt64Array.of(-1n, 100n), [2]));
+  graph.nodes.push(node("Reshape", ["x", "shape"], ["y"]));
+  return new Uint8Array(
+    exportOnnx({ graph, opsets: { "": 17 }, irVersion: 8, producer: { name: "test", version: "1" }, metadata: {} }),
+  );
+}
+
+/**
  * Bitloop bytes of y = x · W (x [1, 64], W [64, 32] of seeded values) with W compressed to 4 bits in
  * blocks of 32 — what `memory: "low"` runs on the int8 dynamic-quant (`qd8-…`) kernels.
  */

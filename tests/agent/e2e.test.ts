@@ -6,7 +6,7 @@ import { Tensor } from "../../src/graph/tensor.ts";
 import { InferenceSession } from "../../src/runtime/session.ts";
 import { zooPath } from "../zoo/zoo.ts";
 import { type AgentProcess, type Runtime, startAgent, tokenFile } from "./_agent_process.ts";
-import { removeDir, tempDir } from "./_fixture.ts";
+import { removeDir, symbolicReshapeModel, tempDir } from "./_fixture.ts";
 
 const TOKEN = "e2e-token-5f2c9a";
 const model = new Uint8Array(await readFile(zooPath("ppocr_cls")));
@@ -76,9 +76,14 @@ for (const runtime of ["deno", "bun"] as const) {
       ]);
       expect((result.runsMs as number[]).length).toBe(3);
       expect((result.kernels as string[]).length).toBeGreaterThan(0); // the kernels the session ran
-      // Without inputs the symbolic spatial dims become 1, too small for the model: a typed failure with a hint.
-      const guessed = await device.benchResult(id, { warmup: 0, repeat: 1 }).catch((e: DeviceError) => e);
+      // Without inputs the agent makes them up: seeded values, symbolic dims 1 on the batch axis, 64 elsewhere.
+      const madeUp = await device.benchResult(id, { warmup: 0, repeat: 1 });
+      expect(madeUp.runsMs.length).toBe(1);
+      // A model the made-up shape does not fit fails with a typed error that says to send inputs.
+      const { id: reshape } = await device.push(symbolicReshapeModel());
+      const guessed = await device.benchResult(reshape, { warmup: 0, repeat: 1 }).catch((e: DeviceError) => e);
       expect(guessed).toMatchObject({ code: "run_failed", message: expect.stringContaining('send "inputs"') });
+      await device.delete(reshape);
 
       const stacked = (ts: Tensor[]) => {
         const data = new Float32Array(ts.reduce((n, t) => n + t.size, 0));
