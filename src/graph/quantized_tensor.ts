@@ -5,7 +5,9 @@
  * reconstructs as `w = (u − zero[g]) · scale[g]` for each of its unsigned codes `u`. Symmetric tensors
  * have no zero array: their zero point is `2^(bits−1)` and codes lie in `1 .. 2^bits − 1`. Asymmetric
  * codes lie in `0 .. 2^bits − 1`; their zero point is integer-valued in `0 .. 2^bits − 1` (`zeroPoint:
- * "integer"`) or any float (`"float"`, what HQQ and MNN's `[min, scale]` pairs need: `min = −zero·scale`).
+ * "integer"`), any float (`"float"`, what HQQ and MNN's `[min, scale]` pairs need: `min = −zero·scale`)
+ * or a multiple of `2^(bits−8)` in `0 .. 255·2^(bits−8)` (`"fixed8"`, one byte; see `compact_params.ts`).
+ * Scales and zero points are kept here decoded, as float32 values, whatever their storage.
  *
  * For the int8 runtime (DESIGN.md §3/§5) codes are unsigned, as relaxed-dot's second operand needs,
  * and the zero point folds out of the dot product per block:
@@ -24,11 +26,18 @@ export type { GroupLayout, WeightLayout, WeightLayoutKind } from "./group_layout
 /** The algorithms that fit scales and zero points. */
 export type QuantAlgorithm = "minmax" | "mse" | "hqq";
 
-/** How asymmetric zero points are kept: integer-valued (packed at `bits` bits) or float. */
-export type ZeroPointMode = "integer" | "float";
+/**
+ * How asymmetric zero points are kept: integer-valued (packed at `bits` bits), float (at the scale
+ * dtype's width; 32 bits for `log8` scales), or `fixed8`: one byte of fixed point in code units with
+ * `8 − bits` fraction bits (`compact_params.ts`).
+ */
+export type ZeroPointMode = "integer" | "float" | "fixed8";
 
-/** The storage type of scales (and of float zero points). */
-export type ScaleDtype = "float32" | "float16";
+/**
+ * The storage type of scales (and of float zero points): float32, float16, or `log8` — one byte per
+ * group, `scale = scaleRef · 2^(−q/16)` (`compact_params.ts`).
+ */
+export type ScaleDtype = "float32" | "float16" | "log8";
 
 /** Code packing: one continuous stream, or every group starting on a byte boundary (see `pack.ts`). */
 export type Packing = "continuous" | "group";
@@ -61,6 +70,11 @@ export interface QuantizedTensor {
   readonly zeroPoint: ZeroPointMode;
   /** Storage type of scales and float zero points. */
   readonly scaleDtype: ScaleDtype;
+  /**
+   * The float32 reference of `log8` scales (every scale is `scaleRef · 2^(−q/16)` for a byte `q`);
+   * present exactly when `scaleDtype` is `"log8"`.
+   */
+  readonly scaleRef?: number;
   /**
    * Weight SQNR in dB of the reconstruction against the float original, measured when the tensor was
    * compressed (`Infinity` when exact); absent when unknown. Files keep it so `info` can show it.

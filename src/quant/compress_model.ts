@@ -29,6 +29,7 @@ import { dequantize } from "./dequantize.ts";
 import { fromFloat16, toFloat16 } from "./fp16.ts";
 import type { HqqOptions } from "./hqq.ts";
 import { reconstructionError, storageBits } from "./metrics.ts";
+import { paramStorage } from "./param_storage.ts";
 import { quantize, type Rounding } from "./quantize.ts";
 import type { BalanceOptions } from "./balanced_rounding.ts";
 import { findWeights, readerLabels, type WeightCandidate } from "./_weight_uses.ts";
@@ -66,13 +67,17 @@ export interface CompressOptions {
    */
   fp16?: boolean;
   /**
-   * Storage of scales (and float zero points).
+   * Storage of scales (and float zero points): `float16`, `float32`, or compact `log8` — one byte per
+   * group against a per-tensor reference, 4.5 bits per weight at 4-bit block 32 with fixed8 zero points
+   * (`param_storage.ts` says why it is not the default; `scaleBitsOptions` there is the CLI's
+   * `--scale-bits`).
    * @default "float16"
    */
   scaleDtype?: ScaleDtype;
   /**
-   * Zero points: integers packed at the code width (compact) or floats.
-   * @default "integer"
+   * Zero points: `fixed8` (one byte, `8 − bits` fraction bits), integers packed at the code width, or
+   * floats.
+   * @default "fixed8" with `log8` scales, else "integer"
    */
   zeroPoint?: ZeroPointMode;
   /**
@@ -247,8 +252,7 @@ function compressOne(
       blockSize: s.blockSize,
       symmetric: s.symmetric,
       algorithm: s.algorithm,
-      zeroPoint: o.zeroPoint ?? "integer",
-      scaleDtype: o.scaleDtype ?? "float16",
+      ...paramStorage(o),
       rounding: o.rounding ?? (s.bits <= 4 ? "balanced" : "nearest"),
       balance: o.balance ?? DEFAULT_BALANCE,
       magnitudeWeight: o.magnitudeWeight ?? 1,

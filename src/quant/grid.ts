@@ -2,10 +2,14 @@
  * The quantization grid shared by every algorithm: a group is stored as unsigned codes `u` with one
  * scale `s` and one zero point `z` (in code units), and reconstructs as `(u − z) · s`. Symmetric grids
  * fix `z = 2^(b−1)` and use codes `1 .. 2^b − 1` (signed `−(2^(b−1)−1) .. 2^(b−1)−1`); asymmetric grids
- * use `0 .. 2^b − 1` with a fitted zero point, integer-valued (`0 .. 2^b − 1`) or any float.
+ * use `0 .. 2^b − 1` with a fitted zero point, integer-valued (`0 .. 2^b − 1`), fixed8 (a multiple of
+ * `2^(b−8)` in the same range) or any float. Scales are rounded to what storage keeps: float32, float16
+ * or a log8 code against the tensor's reference (`src/graph/compact_params.ts`), so every algorithm
+ * measures the error of the parameters that will actually be stored.
  * @module
  */
 import { roundToFloat16 } from "./fp16.ts";
+import { fixed8Units, log8Code, log8Scale } from "../graph/compact_params.ts";
 
 /** Everything an algorithm needs to know about the codes it may produce. */
 export interface Grid {
@@ -19,35 +23,80 @@ export interface Grid {
   readonly symmetric: boolean;
   /** `2^(bits−1)`, the implicit zero point of symmetric grids. */
   readonly half: number;
-  /** Zero points are rounded to integers in `0 .. 2^bits − 1`. */
+  /**
+   * Zero points lie on a lattice inside the code range: integers in `0 .. 2^bits − 1`, or multiples of
+   * `1 / zeroUnits` for fixed8 zero points. (Ranges fitted on such a grid must contain 0.)
+   */
   readonly integerZero: boolean;
+  /** Lattice points per code step of lattice zero points: 1 for integers, `2^(8−bits)` for fixed8. */
+  readonly zeroUnits: number;
   /** Scales (and float zero points) are rounded to float16 so they store losslessly as half. */
   readonly fp16: boolean;
+  /** The log8 scale reference (scales are rounded to `scaleRef · 2^(−q/16)`), or 0 for float scales. */
+  readonly scaleRef: number;
 }
 
-/** Builds a grid; the caller has validated `bits`. */
-export function makeGrid(bits: number, symmetric: boolean, integerZero: boolean, fp16: boolean): Grid {
+/** The compact-parameter options of {@link makeGrid}. */
+export interface CompactParams {
+  /** Round scales to log8 codes against this positive reference (`compact_params.ts`). */
+  scaleRef?: number;
+  /** Round zero points to fixed8 (`8 − bits` fraction bits) instead of integers (with `integerZero`). */
+  fixed8Zero?: boolean;
+}
+
+/** Builds a grid; the caller has validated `bits` (and a positive `compact.scaleRef`). */
+export function makeGrid(
+  bits: number,
+  symmetric: boolean,
+  integerZero: boolean,
+  fp16: boolean,
+  compact: CompactParams = {},
+): Grid {
   const half = 1 << (bits - 1);
-  return { bits, codeMin: symmetric ? 1 : 0, codeMax: (1 << bits) - 1, symmetric, half, integerZero, fp16 };
+  const fixed = compact.fixed8Zero ?? false;
+  return {
+    bits,
+    codeMin: symmetric ? 1 : 0,
+    codeMax: (1 << bits) - 1,
+    symmetric,
+    half,
+    integerZero: integerZero || fixed,
+    zeroUnits: fixed ? fixed8Units(bits) : integerZero ? 1 : 0,
+    fp16: fp16 && !(compact.scaleRef! > 0),
+    scaleRef: compact.scaleRef! > 0 ? compact.scaleRef! : 0,
+  };
 }
 
 const MIN_HALF = 2 ** -24;
 
 /**
- * Rounds `(scale, zero)` to what storage keeps (float32 or float16 scale; the grid's zero point) and
- * writes them to `out[0]`, `out[1]`. A scale that is not positive and finite becomes 1.
+ * Rounds `(scale, zero)` to what storage keeps (float32, float16 or log8 scale; the grid's zero point)
+ * and writes them to `out[0]`, `out[1]`. A scale that is not positive and finite becomes 1. With
+ * `cover`, a log8 scale rounds up instead of to the nearest code, so a min-max range stays covered
+ * (log8 steps are 4.4 %: rounding down would clip a group's largest weights by up to 2.2 % of its range,
+ * several code steps at 6–8 bits).
  */
-export function roundParams(grid: Grid, scale: number, zero: number, out: Float64Array): void {
+export function roundParams(grid: Grid, scale: number, zero: number, out: Float64Array, cover = false): void {
   let s = scale > 0 && scale < Infinity ? scale : 1;
-  if (grid.fp16) s = Math.max(roundToFloat16(s), MIN_HALF);
+  if (grid.scaleRef > 0) {
+    const q = log8Code(grid.scaleRef, s);
+    s = log8Scale(grid.scaleRef, cover && q > 0 && log8Scale(grid.scaleRef, q) < s ? q - 1 : q);
+  } else if (grid.fp16) s = Math.max(roundToFloat16(s), MIN_HALF);
   else s = Math.fround(s) || 1.401298464324817e-45;
   let z: number;
   if (grid.symmetric) z = grid.half;
   else if (!Number.isFinite(zero)) z = 0;
-  else if (grid.integerZero) z = Math.min(Math.max(Math.round(zero), 0), grid.codeMax);
+  else if (grid.integerZero) z = latticeZero(grid, zero);
   else z = grid.fp16 ? roundToFloat16(zero) : Math.fround(zero);
   out[0] = s;
   out[1] = z;
+}
+
+/** The lattice zero point nearest `zero`: an integer in `0 .. codeMax`, or a fixed8 value in the same range. */
+function latticeZero(grid: Grid, zero: number): number {
+  const u = grid.zeroUnits;
+  if (u <= 1) return Math.min(Math.max(Math.round(zero), 0), grid.codeMax);
+  return Math.min(Math.max(Math.round(zero * u), 0), grid.codeMax * u) / u;
 }
 
 /** Writes the codes of `w[0..n)` under `(scale, zero)` to `codes[offset..)`. */
@@ -104,8 +153,8 @@ export function groupError(
  * Least-squares parameters for fixed codes, from the sums `Σu`, `Σu²`, `Σt`, `Σu·t` over a group of
  * `n` codes `u` and targets `t` (weighted least squares when every sum, `n` included, carries the
  * element weights): minimises `Σ ((u − z)·s − t)²` over the parameters the grid lets vary
- * (scale only for symmetric grids; scale, then an integer zero point and the scale again for integer
- * grids). Writes unrounded values to `out[0..1]`; returns false (leaving `out`) when the codes are all
+ * (scale only for symmetric grids; scale, then a lattice zero point and the scale again for integer
+ * and fixed8 grids). Writes unrounded values to `out[0..1]`; returns false (leaving `out`) when the codes are all
  * equal or the fit is degenerate.
  */
 export function paramsFromSums(
@@ -128,7 +177,7 @@ export function paramsFromSums(
     out[1] = z;
     return true;
   }
-  return scaleForZero(Math.min(Math.max(Math.round(z), 0), grid.codeMax), n, su, suu, st, sut, out);
+  return scaleForZero(latticeZero(grid, z), n, su, suu, st, sut, out);
 }
 
 /** The least-squares scale for a fixed zero point `z`: `Σ(u − z)·t / Σ(u − z)²`. */

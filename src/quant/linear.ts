@@ -36,7 +36,7 @@ export function linear(w: Float64Array, n: number, grid: Grid, out: Float64Array
   if (n === 0) lo = hi = 0;
   if (grid.symmetric) {
     const absmax = Math.max(-lo, hi);
-    roundParams(grid, absmax > 0 ? absmax / (grid.half - 1) : 1, grid.half, out);
+    roundParams(grid, absmax > 0 ? absmax / (grid.half - 1) : 1, grid.half, out, true);
     return;
   }
   // Integer zero points must lie on the grid; a float16 zero point must stay within ±65504 (a group far
@@ -47,7 +47,7 @@ export function linear(w: Float64Array, n: number, grid: Grid, out: Float64Array
   }
   if (hi > lo) {
     const scale = (hi - lo) / grid.codeMax;
-    roundParams(grid, scale, -lo / scale, out);
+    roundParams(grid, scale, -lo / scale, out, true);
   } else {
     // Constant group (float zero points only; with integer zeros this is all-zero): code 0 is `lo`.
     roundParams(grid, lo === 0 ? 1 : Math.abs(lo), lo === 0 ? 0 : -Math.sign(lo), out);

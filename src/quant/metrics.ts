@@ -59,9 +59,12 @@ export function sqnrDb(signal: number, noise: number): number {
 export interface StorageBits {
   /** Packed codes, padding included. */
   codes: number;
-  /** Scales, at their storage dtype. */
+  /** Scales, at their storage dtype (`log8`: 8 bits each plus the tensor's 32-bit reference). */
   scales: number;
-  /** Zero points: `bits` each when integer-valued, the scale dtype's width when float, 0 when symmetric. */
+  /**
+   * Zero points: `bits` each when integer-valued, 8 when fixed8, the scale dtype's width when float
+   * (32 with `log8` scales), 0 when symmetric.
+   */
   zeros: number;
   /** All of the above. */
   total: number;
@@ -73,8 +76,9 @@ export interface StorageBits {
 
 /**
  * The storage of `q`: packed codes (as `q.data` holds them) plus one scale per group at `q.scaleDtype`
- * and, for asymmetric tensors, one zero point per group — counted at `q.bits` bits when integer-valued
- * (packed like the codes), at the scale dtype's width when float.
+ * (`log8`: a byte per group and one float32 reference) and, for asymmetric tensors, one zero point per
+ * group — counted at `q.bits` bits when integer-valued (packed like the codes), 8 when fixed8, at the
+ * float scale width when float.
  *
  * @example
  * ```ts
@@ -87,10 +91,12 @@ export interface StorageBits {
  */
 export function storageBits(q: QuantizedTensor): StorageBits {
   const groups = q.scales.length;
-  const scaleWidth = q.scaleDtype === "float16" ? 16 : 32;
+  const log8 = q.scaleDtype === "log8";
+  const floatWidth = q.scaleDtype === "float16" ? 16 : 32;
   const codes = q.data.length * 8;
-  const scales = groups * scaleWidth;
-  const zeros = q.symmetric ? 0 : groups * (q.zeroPoint === "integer" ? q.bits : scaleWidth);
+  const scales = log8 ? groups * 8 + 32 : groups * floatWidth;
+  const zeroWidth = q.zeroPoint === "integer" ? q.bits : q.zeroPoint === "fixed8" ? 8 : floatWidth;
+  const zeros = q.symmetric ? 0 : groups * zeroWidth;
   const weights = q.dims.reduce((a, b) => a * b, 1);
   const total = codes + scales + zeros;
   return { codes, scales, zeros, total, weights, bitsPerWeight: weights > 0 ? total / weights : 0 };

@@ -29,6 +29,8 @@ export * from "./hqq.ts";
 export * from "./linear.ts";
 export * from "./metrics.ts";
 export * from "./pack.ts";
+export * from "./param_storage.ts";
+export * from "../graph/compact_params.ts";
 export * from "../formats/mnn/pack_msb_first.ts";
 export * from "./quantize.ts";
 export type * from "./quantized_tensor.ts";

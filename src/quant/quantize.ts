@@ -17,6 +17,7 @@ import { balanceCodes, type BalanceOptions, makeBalance } from "./balanced_round
 /** How codes are chosen once scale and zero point are fitted. */
 export type Rounding = "nearest" | "balanced";
 import { pack } from "../graph/pack.ts";
+import { log8Reference } from "../graph/compact_params.ts";
 import type { Packing, QuantAlgorithm, QuantizedTensor, ScaleDtype, ZeroPointMode } from "../graph/quantized_tensor.ts";
 
 /** Options for {@link quantize}. */
@@ -44,13 +45,16 @@ export interface QuantizeOptions {
    */
   algorithm?: QuantAlgorithm;
   /**
-   * Asymmetric zero points: integer-valued (stored at `bits` bits; the int8 path corrects in int32) or
-   * float (HQQ's continuous zero, MNN's `[min, scale]` pairs).
+   * Asymmetric zero points: integer-valued (stored at `bits` bits; the int8 path corrects in int32),
+   * float (HQQ's continuous zero, MNN's `[min, scale]` pairs) or `fixed8` (one byte, `8 − bits` fraction
+   * bits: `src/graph/compact_params.ts`).
    * @default "integer"
    */
   zeroPoint?: ZeroPointMode;
   /**
-   * Storage type of scales and float zero points; codes are fitted against the stored (rounded) values.
+   * Storage type of scales and float zero points: float32, float16, or `log8` (one byte per group against
+   * a per-tensor float32 reference `2·max|w| / (2^bits − 2)`, `src/graph/compact_params.ts`; float zero
+   * points are then float32). Codes are fitted against the stored (rounded) values.
    * @default "float32"
    */
   scaleDtype?: ScaleDtype;
@@ -112,11 +116,15 @@ export function quantize(weight: Tensor, layout: WeightLayout, options: Quantize
   if (!Number.isInteger(bits) || bits < 2 || bits > 8) {
     throw new RangeError(`Cannot quantize "${name}": bits must be an integer from 2 to 8, got ${bits}`);
   }
-  if (zeroPoint !== "integer" && zeroPoint !== "float") {
-    throw new RangeError(`Cannot quantize "${name}": zeroPoint must be "integer" or "float", got "${zeroPoint}"`);
+  if (zeroPoint !== "integer" && zeroPoint !== "float" && zeroPoint !== "fixed8") {
+    throw new RangeError(
+      `Cannot quantize "${name}": zeroPoint must be "integer", "float" or "fixed8", got "${zeroPoint}"`,
+    );
   }
-  if (scaleDtype !== "float32" && scaleDtype !== "float16") {
-    throw new RangeError(`Cannot quantize "${name}": scaleDtype must be "float32" or "float16", got "${scaleDtype}"`);
+  if (scaleDtype !== "float32" && scaleDtype !== "float16" && scaleDtype !== "log8") {
+    throw new RangeError(
+      `Cannot quantize "${name}": scaleDtype must be "float32", "float16" or "log8", got "${scaleDtype}"`,
+    );
   }
   if (packing !== "continuous" && packing !== "group") {
     throw new RangeError(`Cannot quantize "${name}": packing must be "continuous" or "group", got "${packing}"`);
@@ -152,7 +160,13 @@ export function quantize(weight: Tensor, layout: WeightLayout, options: Quantize
       ? new TypeError(message, { cause: error })
       : new RangeError(message, { cause: error });
   }
-  const grid = makeGrid(bits, symmetric, zeroPoint === "integer", scaleDtype === "float16");
+  let absmax = 0;
+  for (let i = 0; i < values.length; i++) absmax = Math.max(absmax, Math.abs(values[i]!));
+  const scaleRef = scaleDtype === "log8" ? log8Reference(absmax, bits) : undefined;
+  const grid = makeGrid(bits, symmetric, zeroPoint === "integer", scaleDtype === "float16", {
+    ...(scaleRef !== undefined ? { scaleRef } : {}),
+    fixed8Zero: zeroPoint === "fixed8",
+  });
   const count = groupCount(groups);
   const scales = new Float32Array(count);
   const zeros = symmetric ? undefined : new Float32Array(count);
@@ -194,6 +208,7 @@ export function quantize(weight: Tensor, layout: WeightLayout, options: Quantize
     zeros,
     zeroPoint,
     scaleDtype,
+    ...(scaleRef !== undefined ? { scaleRef } : {}),
   };
 }
 

@@ -9,20 +9,20 @@ import type { QuantAlgorithm, QuantizedTensor } from "../../graph/quantized_tens
 import { Tensor } from "../../graph/tensor.ts";
 import { BITLOOP_ALIGNMENT } from "./layout.ts";
 import {
-  floatBytesLength,
   layoutKindOf,
   PackedLayout,
-  readFloats,
-  readIntegerZeros,
+  readScales,
+  readZeros,
+  scaleBytesLength,
+  scaleDtypeOf,
   zeroBytesLength,
-  ZeroPointMode,
+  zeroPointModeOf,
 } from "./_quantization.ts";
 import {
   type Attribute as FbAttribute,
   AttributeKind,
   DataLocation,
   DimKind,
-  DType as FbDType,
   type Graph as FbGraph,
   type KeyValue as FbKeyValue,
   type Model as FbModel,
@@ -191,13 +191,13 @@ class Decoder {
       : q.packedLayout() === PackedLayout.LsbFirstGroupAligned
       ? "group"
       : this.fail(`${label} has unknown packed layout ${q.packedLayout()}`, q);
-    const zeroPoint = q.zeroPointMode() === ZeroPointMode.Integer
-      ? "integer"
-      : q.zeroPointMode() === ZeroPointMode.Float
-      ? "float"
-      : this.fail(`${label} has unknown zero point mode ${q.zeroPointMode()}`, q);
-    const half = q.scaleDtype() === FbDType.Float16;
-    if (!half && q.scaleDtype() !== FbDType.Float32) this.fail(`${label} has scale dtype ${q.scaleDtype()}`, q);
+    const zeroPoint = zeroPointModeOf(q.zeroPointMode()) ??
+      this.fail(`${label} has unknown zero point mode ${q.zeroPointMode()}`, q);
+    const scaleDtype = scaleDtypeOf(q.scaleDtype()) ?? this.fail(`${label} has scale dtype ${q.scaleDtype()}`, q);
+    const scaleRef = q.scaleRef();
+    if (scaleDtype === "log8" && !(scaleRef > 0 && scaleRef < Infinity)) {
+      this.fail(`${label} has log8 scales but scale reference ${scaleRef} (a positive float is needed)`, q);
+    }
     const algorithm = q.algorithm() ?? "";
     if (!ALGORITHMS.has(algorithm)) this.fail(`${label} names unknown algorithm "${algorithm}"`, q);
     let layout: GroupLayout;
@@ -215,15 +215,16 @@ class Decoder {
     }
     const codeBytes = packedByteLength(bits, size, packing === "group" ? groupLengths(layout) : undefined);
     const data = this.part(t, label, "codes", t.offset(), t.length(), codeBytes);
-    const scaleBytes = this.part(t, label, "scales", q.scalesOffset(), q.scalesLength(), floatBytesLength(count, half));
+    const scaleLength = scaleBytesLength(count, scaleDtype);
+    const scaleBytes = this.part(t, label, "scales", q.scalesOffset(), q.scalesLength(), scaleLength);
     const symmetric = q.symmetric();
     let zeros: Float32Array | undefined;
     if (symmetric) {
       if (q.zerosLength() !== 0n) this.fail(`${label} is symmetric but stores zero points`, q);
     } else {
-      const expected = zeroBytesLength(count, bits, zeroPoint, half);
+      const expected = zeroBytesLength(count, bits, zeroPoint, scaleDtype);
       const bytes = this.part(t, label, "zero points", q.zerosOffset(), q.zerosLength(), expected);
-      zeros = zeroPoint === "integer" ? readIntegerZeros(bytes, bits, count) : readFloats(bytes, half);
+      zeros = readZeros(bytes, bits, count, zeroPoint, scaleDtype);
     }
     const record: QuantizedTensor = {
       algorithm: algorithm as QuantAlgorithm,
@@ -235,10 +236,11 @@ class Decoder {
       dtype,
       packing,
       data,
-      scales: readFloats(scaleBytes, half),
+      scales: readScales(scaleBytes, scaleDtype, scaleRef),
       zeros,
       zeroPoint,
-      scaleDtype: half ? "float16" : "float32",
+      scaleDtype,
+      ...(scaleDtype === "log8" ? { scaleRef } : {}),
     };
     return present(q, 16) ? { ...record, sqnr: q.sqnr() } : record;
   }

@@ -12,7 +12,7 @@ import {
   quantizedBytes,
   quantizedProblem,
   scaleDtypeCode,
-  ZeroPointMode,
+  zeroPointModeCode,
 } from "./_quantization.ts";
 import {
   Attribute as FbAttribute,
@@ -165,8 +165,9 @@ class Encoder {
     FbQuantization.addPackedLayout(b, packedLayoutOf(q));
     FbQuantization.addLayout(b, LAYOUT_KINDS[q.layout.kind]);
     FbQuantization.addGroup(b, groupsOf(q.layout));
-    FbQuantization.addZeroPointMode(b, q.zeroPoint === "float" ? ZeroPointMode.Float : ZeroPointMode.Integer);
-    FbQuantization.addScaleDtype(b, scaleDtypeCode(q.scaleDtype === "float16"));
+    FbQuantization.addZeroPointMode(b, zeroPointModeCode(q.zeroPoint));
+    FbQuantization.addScaleDtype(b, scaleDtypeCode(q.scaleDtype));
+    if (q.scaleRef !== undefined) FbQuantization.addScaleRef(b, q.scaleRef);
     FbQuantization.addScalesOffset(b, BigInt(scales));
     FbQuantization.addScalesLength(b, BigInt(bytes.scales.length));
     if (zeros !== undefined) {

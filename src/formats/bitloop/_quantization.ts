@@ -3,7 +3,13 @@
 import { float16BitsToFloat32, float16ToFloat32Array, float32ToFloat16Bits } from "../../graph/float16.ts";
 import { groupCount, groupLayout, groupLengths, type WeightLayoutKind } from "../../graph/group_layout.ts";
 import { pack, packedByteLength, unpack } from "../../graph/pack.ts";
-import type { GroupLayout, QuantizedTensor } from "../../graph/quantized_tensor.ts";
+import type {
+  GroupLayout,
+  QuantizedTensor,
+  ScaleDtype,
+  ZeroPointMode as ZeroMode,
+} from "../../graph/quantized_tensor.ts";
+import { exactLog8Code, fixed8Code, fixed8Units, log8Scale } from "../../graph/compact_params.ts";
 import {
   DType as FbDType,
   PackedLayout,
@@ -30,9 +36,12 @@ export function layoutKindOf(value: number): WeightLayoutKind | undefined {
 export interface QuantizedBytes {
   /** Packed codes (the record's `data`). */
   codes: Uint8Array;
-  /** Scales at the scale dtype, little-endian. */
+  /** Scales at the scale dtype, little-endian (log8: one code byte each). */
   scales: Uint8Array;
-  /** Zero points (integer: packed at `bits` bits; float: at the scale dtype), or undefined when symmetric. */
+  /**
+   * Zero points (integer: packed at `bits` bits; fixed8: a byte each; float: at the float scale dtype),
+   * or undefined when symmetric.
+   */
   zeros: Uint8Array | undefined;
 }
 
@@ -57,8 +66,20 @@ export function quantizedProblem(q: QuantizedTensor): string | undefined {
   if (!Number.isSafeInteger(q.blockSize) || q.blockSize < 0) return `invalid block size ${q.blockSize}`;
   if (q.dtype !== "float32" && q.dtype !== "float16") return `dtype must be float32 or float16, got ${q.dtype}`;
   if (q.packing !== "continuous" && q.packing !== "group") return `unknown packing "${q.packing}"`;
-  if (q.zeroPoint !== "integer" && q.zeroPoint !== "float") return `unknown zero point mode "${q.zeroPoint}"`;
-  if (q.scaleDtype !== "float32" && q.scaleDtype !== "float16") return `unknown scale dtype "${q.scaleDtype}"`;
+  if (q.zeroPoint !== "integer" && q.zeroPoint !== "float" && q.zeroPoint !== "fixed8") {
+    return `unknown zero point mode "${q.zeroPoint}"`;
+  }
+  if (q.scaleDtype !== "float32" && q.scaleDtype !== "float16" && q.scaleDtype !== "log8") {
+    return `unknown scale dtype "${q.scaleDtype}"`;
+  }
+  if (q.scaleDtype === "log8") {
+    const ref = q.scaleRef;
+    if (ref === undefined || !(ref > 0 && ref < Infinity) || Math.fround(ref) !== ref) {
+      return `log8 scales need a positive float32 scaleRef, got ${ref}`;
+    }
+  } else if (q.scaleRef !== undefined) {
+    return `a scaleRef only goes with log8 scales, not ${q.scaleDtype}`;
+  }
   for (const d of q.dims) if (!Number.isSafeInteger(d) || d < 0) return `invalid dim ${d} in [${q.dims}]`;
   let expected: GroupLayout;
   try {
@@ -97,18 +118,33 @@ function floatBytes(values: Float32Array, half: boolean, what: string): Uint8Arr
 
 /** The bytes to store for `q` (checked with {@link quantizedProblem} first). Throws `RangeError` for values the record's dtypes cannot hold exactly. */
 export function quantizedBytes(q: QuantizedTensor, name: string): QuantizedBytes {
-  const half = q.scaleDtype === "float16";
-  const scales = floatBytes(q.scales, half, `Quantized tensor "${name}": scale`);
+  const what = `Quantized tensor "${name}"`;
+  const scales = q.scaleDtype === "log8"
+    ? log8Bytes(q.scales, q.scaleRef!, what)
+    : floatBytes(q.scales, q.scaleDtype === "float16", `${what}: scale`);
   let zeros: Uint8Array | undefined;
   if (q.zeros && q.zeroPoint === "float") {
-    zeros = floatBytes(q.zeros, half, `Quantized tensor "${name}": zero point`);
+    zeros = floatBytes(q.zeros, q.scaleDtype === "float16", `${what}: zero point`);
+  } else if (q.zeros && q.zeroPoint === "fixed8") {
+    zeros = new Uint8Array(q.zeros.length);
+    for (let i = 0; i < zeros.length; i++) {
+      const z = fixed8Code(q.zeros[i]!, q.bits);
+      if (z < 0) {
+        throw new RangeError(
+          `${what}: zero point ${i} is ${q.zeros[i]}, not a multiple of 1/${fixed8Units(q.bits)} in 0..255/${
+            fixed8Units(q.bits)
+          } (fixed8 at ${q.bits} bits)`,
+        );
+      }
+      zeros[i] = z;
+    }
   } else if (q.zeros) {
     const codes = new Uint8Array(q.zeros.length);
     const max = (1 << q.bits) - 1;
     for (let i = 0; i < codes.length; i++) {
       const z = q.zeros[i]!;
       if (!Number.isInteger(z) || z < 0 || z > max) {
-        throw new RangeError(`Quantized tensor "${name}": integer zero point ${i} is ${z}, not in 0..${max}`);
+        throw new RangeError(`${what}: integer zero point ${i} is ${z}, not in 0..${max}`);
       }
       codes[i] = z;
     }
@@ -117,17 +153,31 @@ export function quantizedBytes(q: QuantizedTensor, name: string): QuantizedBytes
   return { codes: q.data, scales, zeros };
 }
 
-/** Byte length of `count` scales (or float zero points) at a scale dtype. */
-export function floatBytesLength(count: number, half: boolean): number {
-  return count * (half ? 2 : 4);
+function log8Bytes(scales: Float32Array, ref: number, what: string): Uint8Array {
+  const out = new Uint8Array(scales.length);
+  for (let i = 0; i < scales.length; i++) {
+    const q = exactLog8Code(ref, scales[i]!);
+    if (q < 0) {
+      throw new RangeError(`${what}: scale ${i} is ${scales[i]}, not a log8 value of reference ${ref}`);
+    }
+    out[i] = q;
+  }
+  return out;
+}
+
+/** Byte length of `count` scales at a scale dtype. */
+export function scaleBytesLength(count: number, dtype: ScaleDtype): number {
+  return count * (dtype === "log8" ? 1 : dtype === "float16" ? 2 : 4);
 }
 
 /** Bytes the zero points of a `bits`-bit asymmetric tensor with `count` groups take. */
-export function zeroBytesLength(count: number, bits: number, mode: "integer" | "float", half: boolean): number {
-  return mode === "integer" ? packedByteLength(bits, count) : floatBytesLength(count, half);
+export function zeroBytesLength(count: number, bits: number, mode: ZeroMode, dtype: ScaleDtype): number {
+  if (mode === "integer") return packedByteLength(bits, count);
+  if (mode === "fixed8") return count;
+  return count * (dtype === "float16" ? 2 : 4);
 }
 
-/** Scales (or float zero points) from their stored bytes (copied). */
+/** Scales (or float zero points) from their stored float bytes (copied). */
 export function readFloats(bytes: Uint8Array, half: boolean): Float32Array {
   if (half) {
     const bits = new Uint16Array(bytes.length / 2);
@@ -139,14 +189,60 @@ export function readFloats(bytes: Uint8Array, half: boolean): Float32Array {
   return out;
 }
 
-/** Integer zero points from their packed bytes. */
-export function readIntegerZeros(bytes: Uint8Array, bits: number, count: number): Float32Array {
-  return Float32Array.from(unpack(bytes, bits, count));
+/** Scales from their stored bytes at `dtype` (log8 codes decoded against `ref`). */
+export function readScales(bytes: Uint8Array, dtype: ScaleDtype, ref: number): Float32Array {
+  if (dtype !== "log8") return readFloats(bytes, dtype === "float16");
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = log8Scale(ref, bytes[i]!);
+  return out;
 }
 
-/** The schema enum of a scale dtype. */
-export function scaleDtypeCode(half: boolean): FbDType {
-  return half ? FbDType.Float16 : FbDType.Float32;
+/** Zero points from their stored bytes. */
+export function readZeros(
+  bytes: Uint8Array,
+  bits: number,
+  count: number,
+  mode: ZeroMode,
+  dtype: ScaleDtype,
+): Float32Array {
+  if (mode === "integer") return Float32Array.from(unpack(bytes, bits, count));
+  if (mode === "fixed8") {
+    const units = fixed8Units(bits);
+    return Float32Array.from(bytes, (b) => b / units);
+  }
+  return readFloats(bytes, dtype === "float16");
+}
+
+/** The schema enum of a scale dtype (log8 codes are stored as Uint8). */
+export function scaleDtypeCode(dtype: ScaleDtype): FbDType {
+  return dtype === "log8" ? FbDType.Uint8 : dtype === "float16" ? FbDType.Float16 : FbDType.Float32;
+}
+
+/** The scale dtype of a schema enum value, or undefined for one scales cannot have. */
+export function scaleDtypeOf(code: number): ScaleDtype | undefined {
+  return code === FbDType.Uint8
+    ? "log8"
+    : code === FbDType.Float16
+    ? "float16"
+    : code === FbDType.Float32
+    ? "float32"
+    : undefined;
+}
+
+/** The schema enum of a zero point mode. */
+export function zeroPointModeCode(mode: ZeroMode): ZeroPointMode {
+  return mode === "fixed8" ? ZeroPointMode.Fixed8 : mode === "float" ? ZeroPointMode.Float : ZeroPointMode.Integer;
+}
+
+/** The zero point mode of a schema enum value, or undefined for an unknown one. */
+export function zeroPointModeOf(code: number): ZeroMode | undefined {
+  return code === ZeroPointMode.Integer
+    ? "integer"
+    : code === ZeroPointMode.Float
+    ? "float"
+    : code === ZeroPointMode.Fixed8
+    ? "fixed8"
+    : undefined;
 }
 
 export { PackedLayout, ZeroPointMode };

@@ -1,13 +1,14 @@
 /**
- * The bitloop file format, version 1.1: byte layout, constants and the fixed header. (1.1 adds quantized
- * weights, item 4.1; a 1.1 file without them reads as 1.0 did.)
+ * The bitloop file format, version 1.2: byte layout, constants and the fixed header. (1.1 adds quantized
+ * weights, item 4.1; a 1.1 file without them reads as 1.0 did. 1.2 adds compact 8-bit scales and zero
+ * points, item 4.1; 1.0 and 1.1 files read as before.)
  *
  * All integers are little-endian. Offsets are from the start of the file unless said otherwise.
  *
  * 1. **Header**, {@link BITLOOP_HEADER_SIZE} = 136 bytes:
  *    1. `0..8`     magic {@link BITLOOP_MAGIC}, `"BITLOOP\0"`.
  *    2. `8..10`    u16 major format version (1). A reader rejects any major it does not know.
- *    3. `10..12`   u16 minor format version (1). Minors only add FlatBuffers fields; readers accept newer minors.
+ *    3. `10..12`   u16 minor format version (2). Minors only add FlatBuffers fields; readers accept newer minors.
  *    4. `12..16`   u32 flags. Bit 0 {@link FLAG_EXTERNAL_DATA}: some tensor bytes live in a sidecar file.
  *                  Other bits are zero in 1.x; a reader rejects unknown bits.
  *    5. `16..24`   u64 `metaLength`: byte length M of the FlatBuffers block.
@@ -30,9 +31,12 @@
  *       Tensor's dtype and dims are the original float tensor's, and its `offset`/`length` locate the
  *       packed codes (`src/graph/pack.ts`: LSB-first, continuous or group-aligned, in group order per
  *       `src/graph/group_layout.ts`, `ceil(n·bits/8)` bytes when continuous). The scales follow at their
- *       own 64-aligned `scales_offset`: one per group, float32 or float16 (`scale_dtype`), little-endian.
+ *       own 64-aligned `scales_offset`: one per group, float32 or float16 (`scale_dtype`), little-endian,
+ *       or (1.2, `scale_dtype` Uint8) one log8 byte `q` per group, `scale = fround(scale_ref · 2^(−q/16))`
+ *       with the float32 `scale_ref` of the Quantization table (`src/graph/compact_params.ts`).
  *       Asymmetric tensors then store one zero point per group at `zeros_offset`: integer zero points
- *       packed like the codes at `bits` bits, float ones at `scale_dtype`. All three live in the same
+ *       packed like the codes at `bits` bits, fixed8 ones (1.2) as one byte `z8` each, `zero = z8 /
+ *       2^(8 − bits)`, float ones at `scale_dtype` (float32 with log8 scales). All three live in the same
  *       section (data section or sidecar) as the Tensor's `location` says.
  * 5. **Sidecar** (external data only), a separate file `<model>.weight` whose bare name is stored in the
  *    FlatBuffers block: external tensors' bytes at 64-aligned offsets from its start, nothing else.
@@ -45,7 +49,7 @@ import { ModelFormatError } from "../../errors.ts";
 export const BITLOOP_MAGIC: readonly number[] = [0x42, 0x49, 0x54, 0x4c, 0x4f, 0x4f, 0x50, 0x00];
 
 /** The format version this code writes, and the newest it reads. */
-export const BITLOOP_VERSION: { readonly major: number; readonly minor: number } = { major: 1, minor: 1 };
+export const BITLOOP_VERSION: { readonly major: number; readonly minor: number } = { major: 1, minor: 2 };
 
 /** Size of the fixed header; the FlatBuffers block starts here. */
 export const BITLOOP_HEADER_SIZE = 136;

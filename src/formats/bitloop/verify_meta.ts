@@ -11,13 +11,14 @@ import { type FlatBufferSchema, verifyFlatBuffer } from "../verify_flatbuffer.ts
 
 /**
  * The fields of every table in `schema/bitloop.fbs`, by slot: a scalar type (`"u8"`, `"bool"`, `"u16"`,
- * `"i32"`, `"u32"`, `"i64"`, `"u64"`, `"f64"`), `"string"`, a table name, or a vector of any of these in
+ * `"i32"`, `"u32"`, `"i64"`, `"u64"`, `"f32"`, `"f64"`), `"string"`, a table name, or a vector of any of these in
  * brackets. A test checks this against the schema file.
  */
 export const META_TABLES: Readonly<Record<string, readonly string[]>> = {
   Quantization: [
     ...["u8", "u32", "bool", "i32", "string", "string", "string", "u16"], // format 1.0
     ...["u8", "u32", "u8", "u8", "u64", "u64", "u64", "u64", "f64"], // added in 1.1
+    "f32", // added in 1.2
   ],
   Tensor: ["string", "u8", "[i64]", "u8", "u64", "u64", "[string]", "Quantization"],
   Dim: ["u8", "i64", "string"],

@@ -58,7 +58,7 @@ describe("bitloop layout", () => {
     expect(Object.keys(HEADER_OFFSETS)).toEqual(Object.keys(sizes));
     expect(BITLOOP_MAGIC).toEqual([..."BITLOOP\0"].map((c) => c.charCodeAt(0)));
     expect(BITLOOP_ALIGNMENT).toBe(64);
-    expect(BITLOOP_VERSION).toEqual({ major: 1, minor: 1 });
+    expect(BITLOOP_VERSION).toEqual({ major: 1, minor: 2 });
   });
 
   test("dataOffsetOf() rounds the end of the FlatBuffers block up to 64", () => {
@@ -74,7 +74,7 @@ describe("bitloop layout", () => {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     expect([...bytes.subarray(0, 8)]).toEqual([...BITLOOP_MAGIC]);
     expect(view.getUint16(8, true)).toBe(1);
-    expect(view.getUint16(10, true)).toBe(1);
+    expect(view.getUint16(10, true)).toBe(2);
     expect(view.getUint32(12, true)).toBe(0);
     const metaLength = Number(view.getBigUint64(16, true));
     const dataLength = Number(view.getBigUint64(24, true));
@@ -127,7 +127,7 @@ describe("bitloop layout", () => {
     new DataView(major.buffer).setUint16(8, 2, true);
     const error = await expectFormatError(
       readBitloop(major),
-      /version 2\.1: this reader reads version 1\.x \(newest 1\.1\)/,
+      /version 2\.2: this reader reads version 1\.x \(newest 1\.2\)/,
     );
     expect(error.offset).toBe(8);
     expect(error.format).toBe("bitloop");
@@ -171,6 +171,7 @@ function parseSchema(text: string): Record<string, string[]> {
     uint: "u32",
     long: "i64",
     ulong: "u64",
+    float: "f32",
     double: "f64",
     string: "string",
   };

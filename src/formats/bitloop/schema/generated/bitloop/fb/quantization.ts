@@ -127,7 +127,9 @@ zeroPointMode():ZeroPointMode {
 }
 
 /**
- * Float32 or Float16: how scales and float zero points are stored, little-endian (1.1).
+ * Float32 or Float16: how scales and float zero points are stored, little-endian (1.1). Uint8 (1.2):
+ * each scale is a log8 byte q, scale = fround(scale_ref * 2^(-q/16)) (src/graph/compact_params.ts),
+ * and float zero points are float32.
  */
 scaleDtype():DType {
   const offset = this.bb!.__offset(this.bb_pos, 26);
@@ -168,8 +170,16 @@ sqnr():number {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * The float32 reference of Uint8 (log8) scales (1.2); positive and finite then, absent otherwise.
+ */
+scaleRef():number {
+  const offset = this.bb!.__offset(this.bb_pos, 38);
+  return offset ? this.bb!.readFloat32(this.bb_pos + offset) : 0.0;
+}
+
 static startQuantization(builder:flatbuffers.Builder) {
-  builder.startObject(17);
+  builder.startObject(18);
 }
 
 static addBits(builder:flatbuffers.Builder, bits:number) {
@@ -240,12 +250,16 @@ static addSqnr(builder:flatbuffers.Builder, sqnr:number) {
   builder.addFieldFloat64(16, sqnr, 0.0);
 }
 
+static addScaleRef(builder:flatbuffers.Builder, scaleRef:number) {
+  builder.addFieldFloat32(17, scaleRef, 0.0);
+}
+
 static endQuantization(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createQuantization(builder:flatbuffers.Builder, bits:number, blockSize:number, symmetric:boolean, axis:number, algorithmOffset:flatbuffers.Offset, scaleOffset:flatbuffers.Offset, zeroPointOffset:flatbuffers.Offset, packedLayout:PackedLayout, layout:WeightLayoutKind, group:number, zeroPointMode:ZeroPointMode, scaleDtype:DType, scalesOffset:bigint, scalesLength:bigint, zerosOffset:bigint, zerosLength:bigint, sqnr:number):flatbuffers.Offset {
+static createQuantization(builder:flatbuffers.Builder, bits:number, blockSize:number, symmetric:boolean, axis:number, algorithmOffset:flatbuffers.Offset, scaleOffset:flatbuffers.Offset, zeroPointOffset:flatbuffers.Offset, packedLayout:PackedLayout, layout:WeightLayoutKind, group:number, zeroPointMode:ZeroPointMode, scaleDtype:DType, scalesOffset:bigint, scalesLength:bigint, zerosOffset:bigint, zerosLength:bigint, sqnr:number, scaleRef:number):flatbuffers.Offset {
   Quantization.startQuantization(builder);
   Quantization.addBits(builder, bits);
   Quantization.addBlockSize(builder, blockSize);
@@ -264,6 +278,7 @@ static createQuantization(builder:flatbuffers.Builder, bits:number, blockSize:nu
   Quantization.addZerosOffset(builder, zerosOffset);
   Quantization.addZerosLength(builder, zerosLength);
   Quantization.addSqnr(builder, sqnr);
+  Quantization.addScaleRef(builder, scaleRef);
   return Quantization.endQuantization(builder);
 }
 }

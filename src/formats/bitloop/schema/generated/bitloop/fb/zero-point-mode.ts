@@ -10,7 +10,13 @@ export enum ZeroPointMode {
   Integer = 0,
 
   /**
-   * Any float, stored at `scale_dtype`.
+   * Any float, stored at `scale_dtype` (float32 when the scales are log8 codes).
    */
-  Float = 1
+  Float = 1,
+
+  /**
+   * One byte per group (1.2): unsigned fixed point in code units with 8 - bits fraction bits,
+   * zero = byte / 2^(8 - bits) (src/graph/compact_params.ts).
+   */
+  Fixed8 = 2
 }
