@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import type { QuantAlgorithm } from "../graph/quantized_tensor.ts";
 import type { CompressOptions } from "../quant/compress_model.ts";
+import { scaleBitsOptions } from "../quant/param_storage.ts";
 import { parseOrUsage, UsageError } from "./_usage_error.ts";
 
 /** Everything `compress` was asked to do. */
@@ -19,6 +20,8 @@ export interface CompressRequest {
   policyPath: string | undefined;
   /** Where to write the JSON report, if anywhere. */
   reportPath: string | undefined;
+  /** Output format: bitloop, or an MNN model re-written (`--format mnn`, input must be MNN). */
+  format: "bitloop" | "mnn";
 }
 
 const OPTIONS = {
@@ -33,12 +36,14 @@ const OPTIONS = {
   "external-data": { type: "boolean" },
   policy: { type: "string" },
   "min-size": { type: "string" },
+  "scale-bits": { type: "string" },
   report: { type: "string" },
   format: { type: "string" },
   // MNNConvert's names.
   weightQuantBits: { type: "string" },
   weightQuantBlock: { type: "string" },
   weightQuantAsymmetric: { type: "string" },
+  weightQuantScaleBit: { type: "string" },
   saveExternalData: { type: "boolean" },
   compressionParamsFile: { type: "string" },
   debug: { type: "boolean" },
@@ -97,12 +102,16 @@ export function parseCompressArgs(args: readonly string[]): CompressRequest {
     throw new UsageError(`Missing -o <out.bitloop>; see "bitloop compress --help"`);
   }
   const format = v.format ?? "bitloop";
-  if (format === "mnn") {
-    throw new UsageError(`--format mnn is not supported yet; compress writes the bitloop format for now`);
+  if (format !== "bitloop" && format !== "mnn") {
+    throw new UsageError(`--format must be bitloop or mnn, got "${format}"`);
   }
-  if (format !== "bitloop") throw new UsageError(`--format must be bitloop (or mnn, soon), got "${format}"`);
-  if (/\.(onnx|mnn)$/i.test(output)) {
-    throw new UsageError(`Output "${output}" looks like ONNX or MNN; compress writes the bitloop format (.bitloop)`);
+  if (format === "bitloop" && /\.(onnx|mnn)$/i.test(output)) {
+    throw new UsageError(
+      `Output "${output}" looks like ONNX or MNN; compress writes the bitloop format (.bitloop) unless --format mnn`,
+    );
+  }
+  if (format === "mnn" && /\.(onnx|bitloop)$/i.test(output)) {
+    throw new UsageError(`Output "${output}" looks like ONNX or bitloop; --format mnn writes an MNN model (.mnn)`);
   }
   const options: CompressOptions = {};
   const bitsText = either(v.bits, v.weightQuantBits, "--bits and --weightQuantBits");
@@ -143,6 +152,14 @@ export function parseCompressArgs(args: readonly string[]): CompressRequest {
   if (v["min-size"] !== undefined) {
     options.minSize = wholeNumber(v["min-size"], "--min-size", "a whole number of elements");
   }
+  const scaleText = either(v["scale-bits"], v.weightQuantScaleBit, "--scale-bits and --weightQuantScaleBit");
+  if (scaleText !== undefined) {
+    const flag = v["scale-bits"] !== undefined ? "--scale-bits" : "--weightQuantScaleBit";
+    if (!["8", "16", "32"].includes(scaleText)) {
+      throw new UsageError(`${flag} must be 8 (compact log8), 16 (fp16) or 32 (fp32), got "${scaleText}"`);
+    }
+    Object.assign(options, scaleBitsOptions(Number(scaleText)));
+  }
   const policyPath = either(v.policy, v.compressionParamsFile, "--policy and --compressionParamsFile");
   return {
     input,
@@ -151,5 +168,6 @@ export function parseCompressArgs(args: readonly string[]): CompressRequest {
     externalData: (v["external-data"] ?? false) || (v.saveExternalData ?? false),
     policyPath,
     reportPath: v.report,
+    format,
   };
 }

@@ -16,12 +16,14 @@ import { type CompressionPolicy, parseCompressionPolicy } from "../quant/compres
 import { prepareForCompression } from "../runtime/prepare_for_compression.ts";
 import type { CliIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
+import { compressMnn } from "./_compress_mnn.ts";
 import { type CompressRequest, parseCompressArgs } from "./_compress_options.ts";
 import { basename, readUserFile, writeUserFile } from "./_files.ts";
 import { loadUserModel } from "./_load_user_model.ts";
 import { formatBytes } from "./_text.ts";
 import { UsageError } from "./_usage_error.ts";
 import { VERSION } from "./version.ts";
+import { paramStorage } from "../quant/param_storage.ts";
 
 const HELP = `Usage: bitloop compress <model> -o <out.bitloop> [options]
 
@@ -43,13 +45,19 @@ Options:
   --policy FILE          per-layer JSON: {"name or glob": {"bits", "block", "symmetric", "algo",
                          "fp16", "skip"}}; later rules override earlier ones
   --min-size N           keep weights with fewer elements float32 (default 1024)
+  --scale-bits S         per-group scale storage: 8 = one log8 byte per scale and a one-byte
+                         fixed-point zero point (4.5 bits/weight at 4-bit block 32), 16 = fp16
+                         scales, 32 = fp32 scales, with zero points at the code width
+                         (default: 8 with --block, 16 per channel)
   --report FILE.json     write the per-layer report (bits, bytes, weight SQNR) as JSON
-  --format bitloop       output format (mnn: not supported yet)
+  --format F             bitloop (default), or mnn: re-write an MNN model (.mnn in, .mnn out) with
+                         MNN's own weight quantization, which MNN's runtime loads
   --debug                print stack traces on errors
   -h, --help             show this help
 
 MNNConvert aliases: --weightQuantBits N, --weightQuantBlock B (-1 = per channel),
---weightQuantAsymmetric[=0|1], --saveExternalData, --compressionParamsFile FILE.
+--weightQuantAsymmetric[=0|1], --weightQuantScaleBit S, --saveExternalData,
+--compressionParamsFile FILE.
 
 Example: bitloop compress model.onnx -o model.bitloop --bits 4 --block 32 --report report.json`;
 
@@ -65,6 +73,19 @@ async function compress(args: string[], io: CliIO): Promise<void> {
   const request = parseCompressArgs(args);
   const policy = request.policyPath === undefined ? undefined : await readPolicy(request.policyPath);
   const started = performance.now();
+  if (request.format === "mnn") {
+    const out = await compressMnn(request, policy, io.progress ? progressLine(io, started) : undefined);
+    io.progress?.("");
+    const used = { ...request, options: out.options };
+    if (request.reportPath !== undefined) {
+      const json = { input: request.input, output: request.output, settings: describeSettings(used), ...out.report };
+      out.files.push([request.reportPath, new TextEncoder().encode(`${JSON.stringify(json, jsonNumbers, 2)}\n`)]);
+    }
+    await writeAll(out.files);
+    const seconds = (performance.now() - started) / 1000;
+    for (const line of summary(used, out.report, out.inBytes, out.outBytes, seconds)) io.stdout(line);
+    return;
+  }
   const { model, bytes: source, fileBytes } = await loadUserModel(request.input);
   const prepared = prepareForCompression(model);
   for (const note of prepared.notes) io.stderr(`bitloop: note: ${note}`);
@@ -148,7 +169,10 @@ function describeSettings(r: CompressRequest): string {
   const block = o.blockSize ? `block ${o.blockSize}` : "per channel";
   const grid = o.symmetric ? "symmetric" : "asymmetric";
   const policy = r.policyPath ? `, policy ${basename(r.policyPath)}` : "";
-  return `${o.bits ?? 8}-bit, ${block}, ${grid}, ${o.algorithm ?? "hqq"}, min-size ${o.minSize ?? 1024}${policy}`;
+  const p = paramStorage(o);
+  const params = o.symmetric ? p.scaleDtype : `${p.scaleDtype}/${p.zeroPoint}`;
+  return `${o.bits ?? 8}-bit, ${block}, ${grid}, ${o.algorithm ?? "hqq"}, min-size ${o.minSize ?? 1024}, ` +
+    `params ${params}${policy}`;
 }
 
 /** JSON has no Infinity: an exact reconstruction's SQNR is written as the string "inf". */
@@ -161,7 +185,9 @@ function summary(r: CompressRequest, report: CompressReport, inBytes: number, ou
   const ratio = outBytes > 0 ? (inBytes / outBytes).toFixed(2) : "?";
   const sidecar = r.externalData ? ` + ${r.output}.weight` : "";
   const lines = [
-    `wrote ${r.output}${sidecar} (bitloop, ${formatBytes(outBytes)}; input ${formatBytes(inBytes)}, ${ratio}x smaller)`,
+    `wrote ${r.output}${sidecar} (${r.format}, ${formatBytes(outBytes)}; input ${
+      formatBytes(inBytes)
+    }, ${ratio}x smaller)`,
     `settings: ${describeSettings(r)}`,
   ];
   const bpw = t.quantized > 0 ? `, ${t.quantizedBitsPerWeight.toFixed(2)} bits/weight quantized` : "";

@@ -6,7 +6,16 @@
  * @module
  */
 import type { Graph, Model, Node } from "../graph/graph.ts";
+import type { QuantizedTensor } from "../graph/quantized_tensor.ts";
 import { storageBits } from "../quant/metrics.ts";
+
+const SCALE_LABELS = { float32: "fp32", float16: "fp16", log8: "log8" } as const;
+const ZERO_LABELS = { integer: "int", float: "float", fixed8: "fixed8" } as const;
+
+function paramsLabel(q: QuantizedTensor): string {
+  const scale = SCALE_LABELS[q.scaleDtype] ?? q.scaleDtype;
+  return q.symmetric ? scale : `${scale}/${ZERO_LABELS[q.zeroPoint] ?? q.zeroPoint}`;
+}
 
 /** One compressed weight. */
 export interface CompressedLayer {
@@ -24,6 +33,11 @@ export interface CompressedLayer {
   blockSize: number | null;
   /** Symmetric grid; null for FP16. */
   symmetric: boolean | null;
+  /**
+   * How scales and zero points are stored, e.g. `"log8/fixed8"` (compact 8-bit), `"fp16/int"`,
+   * `"fp32/float"` (just the scale storage for symmetric grids); null for FP16.
+   */
+  params: string | null;
   /** Algorithm that fitted the scales, or `"fp16"`. */
   algorithm: string;
   /** Stored bytes: codes, scales and zero points. */
@@ -67,6 +81,7 @@ export function compressedLayers(model: Model): CompressedLayer[] {
         bits: q.bits,
         blockSize: q.blockSize,
         symmetric: q.symmetric,
+        params: paramsLabel(q),
         algorithm: q.algorithm,
         bytes: Math.ceil(s.total / 8),
         bitsPerWeight: s.bitsPerWeight,
@@ -88,6 +103,7 @@ export function compressedLayers(model: Model): CompressedLayer[] {
         bits: 16,
         blockSize: null,
         symmetric: null,
+        params: null,
         algorithm: "fp16",
         bytes: t.size * 2,
         bitsPerWeight: 16,

@@ -28,7 +28,7 @@ describe("bitloop compress", () => {
   test("writes a 4-bit model and a per-layer report, the same bytes under Bun and Deno", () => {
     for (const r of [bun, deno]) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     expect(bun.stdout).toMatch(/^wrote .*bun\.bitloop \(bitloop, [\d.]+ KiB; input 565\.4 KiB, [\d.]+x smaller\)$/m);
-    expect(bun.stdout).toContain("settings: 4-bit, block 32, asymmetric, hqq, min-size 1024");
+    expect(bun.stdout).toContain("settings: 4-bit, block 32, asymmetric, hqq, min-size 1024, params float16/integer");
     expect(bun.stdout).toMatch(/^weights: 27 quantized, 0 fp16, 27 kept float32; .* bits\/weight quantized$/m);
     expect(bun.stdout).toMatch(/^weight SQNR: mean [\d.]+ dB, lowest [\d.]+ dB \(.*, Conv\)$/m);
     expect(readFileSync(at("bun.bitloop")).equals(readFileSync(at("deno.bitloop")))).toBe(true);
@@ -39,15 +39,15 @@ describe("bitloop compress", () => {
     expect(conv.sqnr).toBeGreaterThan(15);
   });
 
-  test("info shows every compressed layer with bits, block, algorithm, bytes and weight SQNR", async () => {
+  test("info shows every compressed layer with bits, block, parameter storage, algorithm, bytes and weight SQNR", async () => {
     const r = await cliInProcess(["info", at("bun.bitloop")]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
       /^compressed weights: 27 tensors, [\d,]+ weights in [\d.]+ KiB \([\d.]+ bits\/weight\):$/m,
     );
-    expect(r.stdout).toMatch(/^ {2}name +op +dims +bits +block +grid +algo +bytes +bits\/w +SQNR dB$/m);
+    expect(r.stdout).toMatch(/^ {2}name +op +dims +bits +block +grid +params +algo +bytes +bits\/w +SQNR dB$/m);
     expect(r.stdout).toMatch(
-      /^ {2}conv2d_44\.w_0\S* +Conv +\[50, 200, 1, 1\] +4 +32 +asym +hqq +[\d,]+ +4\.\d\d +\d+\.\d\d$/m,
+      /^ {2}conv2d_44\.w_0\S* +Conv +\[50, 200, 1, 1\] +4 +32 +asym +fp16\/int +hqq +[\d,]+ +4\.\d\d +\d+\.\d\d$/m,
     );
     const json = JSON.parse((await cliInProcess(["info", at("bun.bitloop"), "--json"])).stdout);
     expect(json.compressed.length).toBe(27);
@@ -116,13 +116,72 @@ describe("bitloop compress", () => {
     expect(JSON.parse(readFileSync(at("sym.json"), "utf8")).layers[20].symmetric).toBe(true);
   });
 
+  test("--scale-bits (MNN: --weightQuantScaleBit) chooses the parameter storage; info and the summary show it", async () => {
+    const wide = await cliInProcess([
+      "compress",
+      CLS,
+      "-o",
+      at("s16.bitloop"),
+      "--bits",
+      "4",
+      "--block",
+      "32",
+      "--scale-bits",
+      "16",
+    ]);
+    expect(wide.code).toBe(0);
+    expect(wide.stdout).toContain("min-size 1024, params float16/integer");
+    expect(readFileSync(at("s16.bitloop")).equals(readFileSync(at("bun.bitloop")))).toBe(true); // the default
+    const small = await cliInProcess([
+      "compress",
+      CLS,
+      "-o",
+      at("c8.bitloop"),
+      "--bits",
+      "4",
+      "--block",
+      "32",
+      "--scale-bits",
+      "8",
+    ]);
+    expect(small.stdout).toContain("min-size 1024, params log8/fixed8");
+    expect((await cliInProcess(["info", at("c8.bitloop")])).stdout).toMatch(
+      /^ {2}conv2d_44\.w_0\S* +Conv +\[50, 200, 1, 1\] +4 +32 +asym +log8\/fixed8 +hqq +[\d,]+ +4\.\d\d /m,
+    );
+    const alias = await cliInProcess([
+      "compress",
+      CLS,
+      "-o",
+      at("s16mnn.bitloop"),
+      "--weightQuantBits",
+      "4",
+      "--weightQuantBlock",
+      "32",
+      "--weightQuantScaleBit",
+      "16",
+    ]);
+    expect(alias.code).toBe(0);
+    expect(readFileSync(at("s16mnn.bitloop")).equals(readFileSync(at("s16.bitloop")))).toBe(true);
+    expect(readFileSync(at("s16.bitloop")).length).toBeGreaterThan(readFileSync(at("c8.bitloop")).length);
+    const info = (await cliInProcess(["info", at("s16.bitloop")])).stdout;
+    expect(info).toMatch(/^ {2}conv2d_44\.w_0\S* +Conv +\[50, 200, 1, 1\] +4 +32 +asym +fp16\/int +hqq /m);
+    const bpw = (out: string) => Number(/([\d.]+) bits\/weight quantized/.exec(out)![1]);
+    expect(bpw(wide.stdout)).toBeGreaterThan(4.7);
+    expect(bpw(small.stdout)).toBeLessThan(bpw(wide.stdout) - 0.1);
+    const compact = await cliInProcess(["compress", CLS, "-o", at("s8.bitloop"), "--bits", "8", "--scale-bits", "8"]);
+    expect(compact.stdout).toContain("8-bit, per channel, asymmetric, hqq, min-size 1024, params log8/fixed8");
+    const sym32 = await cliInProcess(["compress", CLS, "-o", at("s32.bitloop"), "--symmetric", "--scale-bits", "32"]);
+    expect(sym32.stdout).toContain("params float32");
+    expect((await cliInProcess(["info", at("s32.bitloop")])).stdout).toMatch(/ +sym +fp32 +hqq /);
+  });
+
   test("--fp16 and a --policy file: FP16 weights listed by info, policy rules applied, unused rules warned about", async () => {
     const fp16 = await cliInProcess(["compress", CLS, "-o", at("fp16.bitloop")]);
     expect(fp16.code).toBe(0);
     const half = await cliInProcess(["compress", CLS, "-o", at("half.bitloop"), "--fp16", "--min-size", "0"]);
     expect(half.stdout).toMatch(/^weights: 0 quantized, 54 fp16, 0 kept float32;/m);
     expect((await cliInProcess(["info", at("half.bitloop")])).stdout).toMatch(
-      /^ {2}\S+ +Conv +\[.*\] +16 +- +- +fp16 /m,
+      /^ {2}\S+ +Conv +\[.*\] +16 +- +- +- +fp16 /m,
     );
     writeFileSync(
       at("policy.json"),
@@ -171,7 +230,17 @@ describe("bitloop compress and validate errors", () => {
     ["an unknown algorithm", ["--algo", "gptq"], /^--algo must be minmax, mse or hqq, got "gptq"$/],
     ["--fp16 with --bits", ["--fp16", "--bits", "4"], /^--fp16 stores weights as FP16 instead of 4-bit codes/],
     ["both grids", ["--symmetric", "--asymmetric"], /contradict each other$/],
-    ["--format mnn", ["--format", "mnn"], /^--format mnn is not supported yet/],
+    [
+      "a bad scale width",
+      ["--scale-bits", "12"],
+      /^--scale-bits must be 8 \(compact log8\), 16 \(fp16\) or 32 \(fp32\), got "12"$/,
+    ],
+    [
+      "scale widths that disagree",
+      ["--scale-bits", "8", "--weightQuantScaleBit", "16"],
+      /^--scale-bits and --weightQuantScaleBit disagree \("8" vs "16"\); give one$/,
+    ],
+    ["--format mnn with a .bitloop output", ["--format", "mnn"], /--format mnn writes an MNN model \(\.mnn\)$/],
     [
       "an unparsable policy",
       ["--policy", join(errors, "bad_policy.json")],

@@ -14,9 +14,15 @@
  * ```
  * @module
  */
+export * from "./build_flatbuffer_tree.ts";
 export * from "./decode_idst_quan.ts";
+export * from "./diff_flatbuffer_trees.ts";
+export * from "./encode_idst_quan.ts";
+export * from "./flatbuffer_tree.ts";
 export * from "./idst_buffer.ts";
+export * from "./mnn_schema.ts";
 export type * from "./mnn_net.ts";
 export * from "./op_type_name.ts";
 export * from "./read_mnn_weights.ts";
 export * from "./verify_mnn.ts";
+export * from "./write_mnn.ts";

@@ -1,5 +1,7 @@
-// Runs a PaddleOCR zoo model with the convolution weights decoded from one of MNN's files substituted
-// (_onnx_weight_sites.ts), on MNN's input for that model: the bitloop side of the decoder oracle.
+// Runs a PaddleOCR zoo model with the convolution weights decoded from an MNN file substituted
+// (_onnx_weight_sites.ts), on MNN's input for that model: the bitloop side of the decoder oracle, and of the
+// writer's tests (a net bitloop wrote, read back).
+import type { MnnNet } from "../../../src/formats/mnn/mod.ts";
 import type { Tensor } from "../../../src/graph/tensor.ts";
 import { InferenceSession } from "../../../src/runtime/session.ts";
 import { MNN_MODELS, type MnnModel, mnnNpy, readMnnFile, stem } from "./_mnn_files.ts";
@@ -7,11 +9,15 @@ import { matchSites, onnxWeightSites } from "./_onnx_weight_sites.ts";
 
 /** The output of the zoo model with the weights of `<model>[.variant].mnn`, on `<model>.input.npy`. */
 export async function runWithMnnWeights(model: MnnModel, variant: string): Promise<Tensor> {
-  const net = await readMnnFile(stem(model, variant));
+  return runWithMnnNet(model, await readMnnFile(stem(model, variant)), `${stem(model, variant)}.mnn`);
+}
+
+/** The output of the zoo model `model` with the weights of `net` (read from `label`), on `<model>.input.npy`. */
+export async function runWithMnnNet(model: MnnModel, net: MnnNet, label: string): Promise<Tensor> {
   const { model: onnx, sites } = await onnxWeightSites(MNN_MODELS[model]);
   const { pairs } = matchSites(net, sites);
   if (pairs.length !== sites.length) {
-    throw new Error(`${stem(model, variant)}.mnn: ${pairs.length} of ${sites.length} ONNX weight sites matched`);
+    throw new Error(`${label}: ${pairs.length} of ${sites.length} ONNX weight sites matched`);
   }
   for (const { op, site } of pairs) site.substitute(op.convolution!.weight!, op.convolution!.bias);
   const session = await InferenceSession.create(onnx);

@@ -2,8 +2,11 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { ExtraInfo } from '../mnn/extra-info.ts';
 import { NetSource } from '../mnn/net-source.ts';
 import { Op } from '../mnn/op.ts';
+import { SubGraphProto } from '../mnn/sub-graph-proto.ts';
+import { TensorDescribe } from '../mnn/tensor-describe.ts';
 
 
 /**
@@ -32,6 +35,21 @@ bizCode(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 bizCode(optionalEncoding?:any):string|Uint8Array|null {
   const offset = this.bb!.__offset(this.bb_pos, 4);
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+extraTensorDescribe(index: number, obj?:TensorDescribe):TensorDescribe|null {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? (obj || new TensorDescribe()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+extraTensorDescribeLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+extraInfo(obj?:ExtraInfo):ExtraInfo|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? (obj || new ExtraInfo()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
 }
 
 oplists(index: number, obj?:Op):Op|null {
@@ -88,6 +106,16 @@ usage():number {
   return offset ? this.bb!.readInt8(this.bb_pos + offset) : 0;
 }
 
+subgraphs(index: number, obj?:SubGraphProto):SubGraphProto|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? (obj || new SubGraphProto()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+subgraphsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 mnnUuid():string|null
 mnnUuid(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 mnnUuid(optionalEncoding?:any):string|Uint8Array|null {
@@ -101,6 +129,26 @@ static startNet(builder:flatbuffers.Builder) {
 
 static addBizCode(builder:flatbuffers.Builder, bizCodeOffset:flatbuffers.Offset) {
   builder.addFieldOffset(0, bizCodeOffset, 0);
+}
+
+static addExtraTensorDescribe(builder:flatbuffers.Builder, extraTensorDescribeOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(1, extraTensorDescribeOffset, 0);
+}
+
+static createExtraTensorDescribeVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startExtraTensorDescribeVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addExtraInfo(builder:flatbuffers.Builder, extraInfoOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(2, extraInfoOffset, 0);
 }
 
 static addOplists(builder:flatbuffers.Builder, oplistsOffset:flatbuffers.Offset) {
@@ -167,6 +215,22 @@ static addUsage(builder:flatbuffers.Builder, usage:number) {
   builder.addFieldInt8(9, usage, 0);
 }
 
+static addSubgraphs(builder:flatbuffers.Builder, subgraphsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(10, subgraphsOffset, 0);
+}
+
+static createSubgraphsVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startSubgraphsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
 static addMnnUuid(builder:flatbuffers.Builder, mnnUuidOffset:flatbuffers.Offset) {
   builder.addFieldOffset(11, mnnUuidOffset, 0);
 }
@@ -184,17 +248,4 @@ static finishSizePrefixedNetBuffer(builder:flatbuffers.Builder, offset:flatbuffe
   builder.finish(offset, undefined, true);
 }
 
-static createNet(builder:flatbuffers.Builder, bizCodeOffset:flatbuffers.Offset, oplistsOffset:flatbuffers.Offset, outputNameOffset:flatbuffers.Offset, preferForwardType:number, sourceType:NetSource, tensorNameOffset:flatbuffers.Offset, tensorNumber:number, usage:number, mnnUuidOffset:flatbuffers.Offset):flatbuffers.Offset {
-  Net.startNet(builder);
-  Net.addBizCode(builder, bizCodeOffset);
-  Net.addOplists(builder, oplistsOffset);
-  Net.addOutputName(builder, outputNameOffset);
-  Net.addPreferForwardType(builder, preferForwardType);
-  Net.addSourceType(builder, sourceType);
-  Net.addTensorName(builder, tensorNameOffset);
-  Net.addTensorNumber(builder, tensorNumber);
-  Net.addUsage(builder, usage);
-  Net.addMnnUuid(builder, mnnUuidOffset);
-  return Net.endNet(builder);
-}
 }
