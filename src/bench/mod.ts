@@ -13,3 +13,4 @@
 export * from "./latency_stats.ts";
 export * from "./random_feed.ts";
 export * from "./time_evaluator.ts";
+export * from "./peak_rss.ts";

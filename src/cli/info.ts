@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import type { CliIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
+import { bestDispatch, dispatchText } from "./info_dispatch.ts";
 import { loadUserModel } from "./_load_user_model.ts";
 import { type ModelSummary, summarizeModel } from "./model_summary.ts";
 import { formatBytes, formatCount, formatShape, table, wrap } from "./_text.ts";
@@ -16,7 +17,8 @@ const HELP = `Usage: bitloop info <model> [--json] [--top N]
 Prints what a model (ONNX or bitloop) declares and stores: inputs and outputs with dtypes and
 shapes, producer, opsets, parameter count and bytes, operator histogram, operators bitloop cannot
 run, the storage of each constant tensor, and for a compressed model every compressed layer with its
-bits, block size, algorithm, bytes and weight SQNR (recorded when it was compressed).
+bits, block size, algorithm, bytes and weight SQNR (recorded when it was compressed), and the kernel
+dispatch table on this engine and CPU: which backend serves and why each other row declined.
 
 Options:
   --json       print everything as one JSON object (every tensor, not just the largest)
@@ -51,8 +53,9 @@ async function info(args: string[], io: CliIO): Promise<void> {
   if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number, got "${values.top}"`);
   const { model, format, fileBytes } = await loadUserModel(path);
   const summary = summarizeModel(model, { format, fileBytes });
-  if (values.json) io.stdout(JSON.stringify(summary, null, 2));
-  else for (const line of infoText(path, summary, top)) io.stdout(line);
+  const dispatch = await bestDispatch();
+  if (values.json) io.stdout(JSON.stringify({ ...summary, dispatch }, null, 2));
+  else for (const line of [...infoText(path, summary, top), ...dispatchText(dispatch)]) io.stdout(line);
 }
 
 /** The per-layer table of a compressed model (nothing for a plain one). */
@@ -65,7 +68,7 @@ function compressedText(s: ModelSummary): string[] {
     `compressed weights: ${layers.length} tensors, ${formatCount(weights)} weights in ${formatBytes(bytes)} ` +
     `(${((bytes * 8) / Math.max(weights, 1)).toFixed(2)} bits/weight):`;
   const rows = [
-    ["name", "op", "dims", "bits", "block", "grid", "algo", "bytes", "bits/w", "SQNR dB"],
+    ["name", "op", "dims", "bits", "block", "grid", "params", "algo", "bytes", "bits/w", "SQNR dB"],
     ...layers.map((l) => [
       l.name,
       l.op,
@@ -73,13 +76,14 @@ function compressedText(s: ModelSummary): string[] {
       String(l.bits),
       l.blockSize === null ? "-" : l.blockSize === 0 ? "channel" : String(l.blockSize),
       l.symmetric === null ? "-" : l.symmetric ? "sym" : "asym",
+      l.params ?? "-",
       l.algorithm,
       formatCount(l.bytes),
       l.bitsPerWeight.toFixed(2),
       l.sqnr === null ? "-" : Number.isFinite(l.sqnr) ? l.sqnr.toFixed(2) : "inf",
     ]),
   ];
-  const right = [false, false, false, true, true, false, false, true, true, true];
+  const right = [false, false, false, true, true, false, false, false, true, true, true];
   return [head, ...table(rows, right).map((l) => `  ${l}`)];
 }
 

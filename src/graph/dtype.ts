@@ -76,9 +76,38 @@ export function dtypeFromOnnx(code: number): DType | undefined {
   return DTYPES.find((d) => INFO[d].onnx === code);
 }
 
-/** A zero-filled array for `n` elements of `dtype`. */
+/**
+ * Where {@link allocate} looks first: returns a zero-filled array of exactly `n` elements, or
+ * `undefined` to let `allocate` make a new one. The runtime installs one while a graph runs so the
+ * buffers of dropped intermediate values are reused (src/runtime/buffer_pool.ts).
+ */
+export type ArraySource = (dtype: DType, n: number) => TensorData | undefined;
+
+let arraySource: ArraySource | undefined;
+
+/**
+ * Installs `source` for {@link allocate} (`undefined` removes it) and returns the one it replaces, so
+ * the caller can restore it in `finally`.
+ *
+ * @example
+ * ```ts
+ * const previous = setArraySource((dtype, n) => (dtype === "float32" ? new Float32Array(n) : undefined));
+ * try {
+ *   if (!(allocate("float32", 2) instanceof Float32Array)) throw new Error("source");
+ * } finally {
+ *   setArraySource(previous);
+ * }
+ * ```
+ */
+export function setArraySource(source: ArraySource | undefined): ArraySource | undefined {
+  const previous = arraySource;
+  arraySource = source;
+  return previous;
+}
+
+/** A zero-filled array for `n` elements of `dtype` (from the installed {@link ArraySource} when it has one). */
 export function allocate(dtype: DType, n: number): TensorData {
-  return INFO[dtype].make(n);
+  return arraySource?.(dtype, n) ?? INFO[dtype].make(n);
 }
 
 /** True for dtypes held in a bigint array. */

@@ -170,3 +170,58 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
   if (native === undefined) declined.push(...wasm.declined);
   return new Kernels(await loadKernelModule(wasm.backend.variant!, options.wasm), { native, declined });
 }
+
+/** One row of the dispatch table as it stands for a loaded {@link Kernels} (for `info` and `bench`). */
+export interface DispatchRow {
+  /** Backend name, e.g. `native-i8mm`, `wasm-relaxed`. */
+  name: string;
+  /** What the row needs, in words. */
+  requires: string;
+  /** `chosen`: it serves kernels; `declined`: it cannot run here; `unused`: it could run, another serves. */
+  status: "chosen" | "declined" | "unused";
+  /** Why it declined or is unused (absent for chosen rows). */
+  reason?: string;
+}
+
+/**
+ * Every row of the table with its status for `kernels` (`undefined`: the reference kernels ran, no row
+ * served): the rows in use, the rows that declined and why, and the rows that could run but were not
+ * needed or not asked for.
+ *
+ * @example
+ * ```ts
+ * const kernels = await loadKernels({ native: false });
+ * const rows = dispatchRows(kernels);
+ * if (rows.length !== KERNEL_BACKENDS.length || !rows.some((r) => r.status === "chosen")) throw new Error("rows");
+ * ```
+ */
+export function dispatchRows(
+  kernels: Kernels | undefined,
+  features: WasmFeatures = detectWasmFeatures(),
+): DispatchRow[] {
+  const used = new Set(kernels?.backends ?? []);
+  const declined = new Map((kernels?.declined ?? []).map((d) => [d.name, d.reason]));
+  const wasmChosen = KERNEL_BACKENDS.findIndex((b) => b.variant !== undefined && used.has(b.name));
+  return KERNEL_BACKENDS.map((b, i): DispatchRow => {
+    const row = { name: b.name, requires: b.requires };
+    if (used.has(b.name)) return { ...row, status: "chosen" };
+    const known = declined.get(b.name);
+    if (known !== undefined) return { ...row, status: "declined", reason: known };
+    if (kernels === undefined) return { ...row, status: "unused", reason: "the reference kernels ran" };
+    if (b.native !== undefined) {
+      const why = kernels.native === undefined
+        ? "native kernels were not asked for"
+        : `native-${kernels.native.variant} serves the int8 GEMM`;
+      return { ...row, status: "unused", reason: `not tried: ${why}` };
+    }
+    const reason = b.decline(features);
+    if (reason !== undefined) return { ...row, status: "declined", reason };
+    return {
+      ...row,
+      status: "unused",
+      reason: i < wasmChosen
+        ? `this session asks for the ${kernels.variant} build (bit-identical fp32 results across engines)`
+        : `a row above serves`,
+    };
+  });
+}

@@ -1,14 +1,18 @@
 /**
  * Runs a graph node by node over the registry's kernels. Each graph gets a plan once (its op
- * definitions and the last use of every value) so intermediate tensors are dropped as soon as no later
- * node reads them. Subgraphs (If/Loop bodies) run through the same code with the enclosing scope
- * visible, as ONNX requires.
+ * definitions and its liveness plan, `liveness.ts`) so intermediate tensors are dropped as soon as no
+ * later node reads them; in a top-level run their buffers go back to the graph's {@link BufferPool} and
+ * the next allocation of the same size reuses them, so a run's memory is its live set, not its garbage.
+ * Subgraphs (If/Loop bodies) run through the same code with the enclosing scope visible, as ONNX
+ * requires (their values are dropped but not recycled).
  * @module
  */
 import { NodeExecutionError } from "../errors.ts";
+import { setArraySource } from "../graph/dtype.ts";
 import { type Graph, type Node, nodeLabel } from "../graph/graph.ts";
-import { outerReads } from "../graph/passes/sort_topologically.ts";
 import type { Tensor } from "../graph/tensor.ts";
+import { BufferPool } from "./buffer_pool.ts";
+import { livenessPlan } from "./liveness.ts";
 import { Attrs, type OpDefinition } from "./op.ts";
 import { OPS } from "./registry.ts";
 
@@ -17,7 +21,7 @@ interface Step {
   def: OpDefinition;
   attrs: Attrs;
   /** Values no later step (nor the graph outputs) reads: freed after this step. */
-  release: string[];
+  release: readonly string[];
 }
 
 const plans = new WeakMap<Graph, Step[]>();
@@ -25,14 +29,7 @@ const plans = new WeakMap<Graph, Step[]>();
 function planOf(graph: Graph): Step[] {
   let plan = plans.get(graph);
   if (plan) return plan;
-  const lastUse = new Map<string, number>();
-  graph.nodes.forEach((node, i) => {
-    for (const name of node.inputs) if (name) lastUse.set(name, i);
-    for (const name of outerReads(node)) lastUse.set(name, i);
-  });
-  const kept = new Set([...graph.outputs.map((o) => o.name), ...graph.initializers.keys()]);
-  const release: string[][] = graph.nodes.map(() => []);
-  for (const [name, i] of lastUse) if (!kept.has(name)) release[i]!.push(name);
+  const { release } = livenessPlan(graph);
   plan = graph.nodes.map((node, i) => {
     const def = OPS.get(node.op);
     if (!def) {
@@ -43,6 +40,11 @@ function planOf(graph: Graph): Step[] {
   plans.set(graph, plan);
   return plan;
 }
+
+const pools = new WeakMap<Graph, BufferPool>();
+
+/** Whether a top-level run with a buffer pool is in progress (a nested top-level run does not pool). */
+let pooling = false;
 
 /** Looks a value up in an enclosing graph's scope. */
 export type Scope = (name: string) => Tensor | undefined;
@@ -61,6 +63,28 @@ export function executeGraph(
   opset: number,
   outer?: Scope,
   overrides?: KernelOverrides,
+): Tensor[] {
+  if (outer !== undefined || pooling) return runGraph(graph, feeds, opset, outer, overrides);
+  let pool = pools.get(graph);
+  if (pool === undefined) pools.set(graph, pool = new BufferPool());
+  const previous = setArraySource(pool.source);
+  pooling = true;
+  try {
+    return runGraph(graph, feeds, opset, outer, overrides, pool);
+  } finally {
+    pooling = false;
+    setArraySource(previous);
+    pool.endRun();
+  }
+}
+
+function runGraph(
+  graph: Graph,
+  feeds: Map<string, Tensor>,
+  opset: number,
+  outer: Scope | undefined,
+  overrides: KernelOverrides | undefined,
+  pool?: BufferPool,
 ): Tensor[] {
   const values = new Map<string, Tensor>(feeds);
   const lookup: Scope = (name) => values.get(name) ?? graph.initializers.get(name) ?? outer?.(name);
@@ -88,9 +112,17 @@ export function executeGraph(
     }
     node.outputs.forEach((name, i) => {
       const t = outputs[i];
-      if (name && t) values.set(name, t);
+      if (name && t) {
+        values.set(name, t);
+        pool?.retain(t);
+      }
     });
-    for (const name of step.release) values.delete(name);
+    for (const name of step.release) {
+      const t = values.get(name);
+      if (t === undefined) continue;
+      values.delete(name);
+      pool?.release(t);
+    }
   }
   return graph.outputs.map((o) => {
     const t = lookup(o.name);

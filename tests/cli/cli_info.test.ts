@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import process from "node:process";
 import { main } from "../../src/cli/main.ts";
 import { type ModelSummary, summarizeModel } from "../../src/cli/model_summary.ts";
 import { VERSION } from "../../src/cli/version.ts";
 import { loadModel } from "../../src/formats/load.ts";
+import { type DispatchRow, KERNEL_BACKENDS } from "../../src/kernels/dispatch.ts";
 import { zooPath } from "../zoo/zoo.ts";
 import { cliBoth, type CliResult, ROOT, type Runtime, SPAWN_SETUP_TIMEOUT_MS } from "./_cli.ts";
 
@@ -29,6 +31,11 @@ describe("bitloop info", () => {
       expect(stdout).toContain("unsupported ops: none");
       expect(stdout).toContain("largest tensors (10 of 250):");
       expect(stdout).toMatch(/conv2d_44\.w_0 +float32 +\[50, 200, 1, 1\] +40,000/);
+      expect(stdout).toContain("kernel dispatch:");
+      if (process.arch === "x64") {
+        expect(stdout).toMatch(/native-i8mm +declined +the host is linux x64, not Linux aarch64/);
+      }
+      expect(stdout).toMatch(/wasm-(relaxed|simd128|scalar) +chosen/);
     }
     expect(text.bun.stdout).toBe(text.deno.stdout);
   });
@@ -37,8 +44,10 @@ describe("bitloop info", () => {
     const expected = summarizeModel(await loadModel(CLS), { format: "onnx", fileBytes: readFileSync(CLS).length });
     for (const runtime of ["deno", "bun"] as const) {
       expect(json[runtime].code).toBe(0);
-      const summary = JSON.parse(json[runtime].stdout) as ModelSummary;
+      const { dispatch, ...summary } = JSON.parse(json[runtime].stdout) as ModelSummary & { dispatch: DispatchRow[] };
       expect(summary).toEqual(JSON.parse(JSON.stringify(expected)));
+      expect(dispatch.map((r) => r.name)).toEqual(KERNEL_BACKENDS.map((b) => b.name));
+      expect(dispatch.filter((r) => r.status === "chosen").length).toBeGreaterThan(0);
       expect(summary.tensors.length).toBe(summary.parameters.tensors);
       expect(summary.tensors.reduce((n, t) => n + t.bytes, 0)).toBe(summary.parameters.bytes);
       expect(summary.inputs).toEqual([{
