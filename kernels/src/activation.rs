@@ -23,6 +23,9 @@ pub const ACT_SIGMOID: u32 = 6;
 pub const ACT_TANH: u32 = 7;
 /// `y < 0 ? p0·y : y` (ONNX LeakyRelu, alpha = p0)
 pub const ACT_LEAKYRELU: u32 = 8;
+/// `hardswish(y)·p0 + p1` (HardSwish followed by a scalar Mul and Add, as PP-LCNetV3's learnable
+/// affine blocks export it)
+pub const ACT_HARDSWISH_AFFINE: u32 = 9;
 
 const SIXTH: f32 = 1.0 / 6.0;
 
@@ -40,7 +43,7 @@ impl Act {
         let ok = match code {
             ACT_NONE | ACT_RELU | ACT_RELU6 | ACT_HARDSWISH | ACT_SIGMOID | ACT_TANH => true,
             ACT_CLIP => p0 <= p1, // false for NaN too
-            ACT_HARDSIGMOID => p0 == p0 && p1 == p1,
+            ACT_HARDSIGMOID | ACT_HARDSWISH_AFFINE => p0 == p0 && p1 == p1,
             ACT_LEAKYRELU => p0 == p0,
             _ => false,
         };
@@ -103,6 +106,7 @@ pub fn apply(y: f32, act: &Act) -> f32 {
         ACT_CLIP => clamp(y, act.p0, act.p1),
         ACT_HARDSIGMOID => clamp(act.p0 * y + act.p1, 0.0, 1.0),
         ACT_HARDSWISH => y * clamp(y * SIXTH + 0.5, 0.0, 1.0),
+        ACT_HARDSWISH_AFFINE => y * clamp(y * SIXTH + 0.5, 0.0, 1.0) * act.p0 + act.p1,
         ACT_SIGMOID => 1.0 / (1.0 + exp_f32(-y)),
         ACT_TANH => {
             let a = f32::from_bits(y.to_bits() & 0x7fff_ffff);
@@ -166,6 +170,10 @@ pub fn apply_v(y: v128, act: &Act) -> v128 {
             y,
             vclamp(f32x4_add(f32x4_mul(y, f32x4_splat(SIXTH)), f32x4_splat(0.5)), zero, one),
         ),
+        ACT_HARDSWISH_AFFINE => {
+            let hs = f32x4_mul(y, vclamp(f32x4_add(f32x4_mul(y, f32x4_splat(SIXTH)), f32x4_splat(0.5)), zero, one));
+            f32x4_add(f32x4_mul(hs, f32x4_splat(act.p0)), f32x4_splat(act.p1))
+        }
         ACT_SIGMOID => f32x4_div(one, f32x4_add(one, exp_v(f32x4_neg(y)))),
         ACT_TANH => {
             let sign = v128_and(y, u32x4_splat(0x8000_0000));

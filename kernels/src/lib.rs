@@ -8,8 +8,10 @@
 mod activation;
 mod exports;
 mod exports_conv;
+mod exports_im2row;
 mod f32_conv2d;
 mod f32_gemm;
+mod f32_im2row;
 mod qcw_pack;
 mod qd8_f32_qcw_gemm;
 mod qd8_quantize;

@@ -5,28 +5,32 @@
  * `.npy` files where given and are seeded random with the declared shape otherwise (`--dim` sizes the
  * symbolic dimensions, else 1). `--json` prints one object with the agent's field names.
  *
- * `peakRssBytes` is the largest resident set size of this process sampled after loading and after every
- * warm-up run and measurement (model loading included; a short allocation inside a run can be missed).
+ * `peakRssBytes` is the peak resident set size of this process during the timed runs (after loading and
+ * warm-up): on Linux the kernel's high-water mark (`VmHWM`, reset when timing starts), so allocations
+ * inside a run count; elsewhere the largest RSS sampled after each measurement (`peakRssSource`).
  * @module
  */
-import process from "node:process";
 import { parseArgs } from "node:util";
+import { PeakRss } from "../bench/peak_rss.ts";
 import { timeEvaluator } from "../bench/time_evaluator.ts";
 import { randomFeed } from "../bench/random_feed.ts";
 import type { ValueInfo } from "../graph/graph.ts";
 import type { Tensor } from "../graph/tensor.ts";
+import type { NodeProfile } from "../runtime/node_profile.ts";
 import { InferenceSession } from "../runtime/session.ts";
 import type { CliIO } from "./cli_io.ts";
 import type { Command } from "./command.ts";
 import { inputFileSpecs, readInputFile } from "./_read_input.ts";
 import { loadUserModel } from "./_load_user_model.ts";
 import { formatBytes, formatShape, table } from "./_text.ts";
+import { dispatchText } from "./info_dispatch.ts";
+import type { DispatchRow } from "../kernels/dispatch.ts";
 import { parseOrUsage, UsageError } from "./_usage_error.ts";
 import { parseDims } from "./_validate_inputs.ts";
 
 const HELP = `Usage: bitloop bench <model> [--memory low|normal] [--kernels auto|reference]
                      [--input NAME=FILE.npy ...] [--dim NAME=N ...] [--warmup N] [--number N]
-                     [--repeat N] [--min-repeat-ms MS] [--json]
+                     [--repeat N] [--min-repeat-ms MS] [--profile] [--json]
 
 Measures a model's run time (one thread): warm-up runs are discarded, then REPEAT measurements of
 NUMBER runs each; NUMBER grows until one measurement lasts at least MS. Prints the median, 90th
@@ -38,13 +42,16 @@ Options:
   --kernels WHICH         auto (fastest wasm build this engine runs) or reference (default auto)
   -i, --input NAME=FILE   an input from a .npy file (NAME= may be left out for a one-input model);
                           inputs not given are seeded random values of the declared shape
-  --dim NAME=N            size of a symbolic dimension for the random inputs (default 1)
+  --dim NAME=N            size of a symbolic dimension for the random inputs (default 1 on the first
+                          axis, 64 elsewhere)
   --warmup N              runs discarded first (default 1)
   --number N              runs per measurement before growth (default 1)
   --repeat N              measurements (default 10)
   --min-repeat-ms MS      minimum duration of one measurement (default 0)
+  --profile               time every node too and print the operators and nodes that took
+                          the most time per run (self time, warm-up runs left out)
   --json                  print one JSON object (medianMs, p90Ms, minMs, runsMs, number,
-                          peakRssBytes, kernels, ...)
+                          peakRssBytes, kernels, ...; with --profile also profile)
   --debug                 print stack traces on errors
   -h, --help              show this help`;
 
@@ -80,12 +87,28 @@ export interface BenchReport {
   warmup: number;
   /** Measurements taken. */
   repeat: number;
-  /** Peak sampled resident set size of the process, in bytes. */
+  /** Peak resident set size of the process during the timed runs, in bytes. */
   peakRssBytes: number;
+  /** How `peakRssBytes` was measured: the kernel's `VmHWM` (Linux) or the largest sample after each measurement. */
+  peakRssSource: "VmHWM" | "sampled";
   /** Names of the fast kernels that ran, sorted; `["reference-scalar"]` when only reference kernels ran. */
   kernels: string[];
   /** Each input: `file PATH` or `random DTYPE [shape]`. */
   inputs: Record<string, string>;
+  /** The kernel dispatch table of the session: every row, chosen or why declined / unused. */
+  dispatch: DispatchRow[];
+  /** With `--profile`: per-run self time of each operator type and of the slowest nodes, slowest first. */
+  profile?: BenchProfile;
+}
+
+/** Per-run times from `bitloop bench --profile` (timing each node adds a little to the run times above). */
+export interface BenchProfile {
+  /** Runs the times are averaged over (the measured ones). */
+  runs: number;
+  /** Per operator type (` (fast)` appended for fast kernels): mean self time per run, calls per run. */
+  ops: Array<{ op: string; ms: number; calls: number; nodes: number }>;
+  /** The slowest nodes (at most 20): mean self time per run. */
+  nodes: Array<{ node: string; op: string; fast: boolean; ms: number }>;
 }
 
 async function run(args: string[], io: CliIO): Promise<void> {
@@ -102,6 +125,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
         number: { type: "string", default: "1" },
         repeat: { type: "string", default: "10" },
         "min-repeat-ms": { type: "string", default: "0" },
+        profile: { type: "boolean" },
         json: { type: "boolean" },
         debug: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -122,17 +146,21 @@ async function run(args: string[], io: CliIO): Promise<void> {
   const dims = Object.fromEntries(parseDims(values.dim));
   const { model } = await loadUserModel(path);
   const { feeds, inputs } = await benchFeeds(model.graph.inputs, values.input, dims);
-  let peak = process.memoryUsage().rss;
-  const sample = (): void => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  };
-  const session = await InferenceSession.create(model, { memory, kernels: kernelsOption });
-  sample();
-  let runs = 0;
-  const result = await timeEvaluator(() => {
-    session.runSync(feeds);
-    if (++runs <= warmup) sample();
-  }, { warmup, number, repeat, minRepeatMs, onMeasure: sample });
+  const session = await InferenceSession.create(model, {
+    memory,
+    kernels: kernelsOption,
+    profile: values.profile === true,
+  });
+  for (let i = 0; i < warmup; i++) session.runSync(feeds);
+  session.profile?.reset(); // warm-up runs are left out of the profile
+  const peak = new PeakRss();
+  const result = await timeEvaluator(() => session.runSync(feeds), {
+    warmup: 0,
+    number,
+    repeat,
+    minRepeatMs,
+    onMeasure: () => peak.sample(),
+  });
   const report: BenchReport = {
     model: path,
     memory,
@@ -145,9 +173,12 @@ async function run(args: string[], io: CliIO): Promise<void> {
     number: result.number,
     warmup,
     repeat,
-    peakRssBytes: peak,
+    peakRssBytes: peak.bytes,
+    peakRssSource: peak.source,
     kernels: session.kernels.length > 0 ? session.kernels : ["reference-scalar"],
     inputs,
+    dispatch: session.dispatch,
+    ...(session.profile ? { profile: benchProfile(session.profile) } : {}),
   };
   if (values.json) {
     io.stdout(JSON.stringify(report));
@@ -162,10 +193,40 @@ async function run(args: string[], io: CliIO): Promise<void> {
     ["median", ms(result.medianMs)],
     ["p90", ms(result.p90Ms)],
     ["min", ms(result.minMs)],
-    ["peak RSS", formatBytes(peak)],
+    ["peak RSS", `${formatBytes(report.peakRssBytes)} (during the timed runs)`],
     ["kernels", report.kernels.join(", ")],
   ];
-  for (const line of table(rows)) io.stdout(line);
+  for (const line of [...table(rows), ...dispatchText(report.dispatch)]) io.stdout(line);
+  if (report.profile) { for (const line of profileLines(report.profile)) io.stdout(line); }
+}
+
+function benchProfile(profile: NodeProfile): BenchProfile {
+  const runs = Math.max(1, profile.runs);
+  return {
+    runs: profile.runs,
+    ops: profile.byOp().map((o) => ({ op: o.op, ms: o.totalMs / runs, calls: o.calls / runs, nodes: o.nodes })),
+    nodes: profile.byNode().slice(0, 20).map((n) => ({ node: n.node, op: n.op, fast: n.fast, ms: n.totalMs / runs })),
+  };
+}
+
+// The top operators and nodes as text tables, with each one's share of the profiled time.
+function profileLines(p: BenchProfile): string[] {
+  const total = p.ops.reduce((s, o) => s + o.ms, 0) || 1;
+  const share = (ms: number) => `${(100 * ms / total).toFixed(1)}%`;
+  const ms = (v: number) => v.toFixed(3);
+  return [
+    "",
+    `profile: self time per run (mean of ${p.runs} runs), ${ms(total)} ms in nodes`,
+    ...table([
+      ["op", "ms/run", "share", "calls/run", "nodes"],
+      ...p.ops.slice(0, 15).map((o) => [o.op, ms(o.ms), share(o.ms), String(o.calls), String(o.nodes)]),
+    ], [false, true, true, true, true]),
+    "",
+    ...table([
+      ["node", "op", "ms/run", "share"],
+      ...p.nodes.slice(0, 10).map((n) => [n.node, n.fast ? `${n.op} (fast)` : n.op, ms(n.ms), share(n.ms)]),
+    ], [false, false, true, true]),
+  ];
 }
 
 function oneOf<const T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {

@@ -14,7 +14,9 @@ export type Activation =
   | "tanh"
   | { kind: "clip"; min: number; max: number }
   | { kind: "hardsigmoid"; alpha: number; beta: number }
-  | { kind: "leakyrelu"; alpha: number };
+  | { kind: "leakyrelu"; alpha: number }
+  /** HardSwish, then `· scale + shift` (a scalar Mul and Add after it, fused). */
+  | { kind: "hardswish"; scale: number; shift: number };
 
 /** Codes of `kernels/src/activation.rs`. */
 export const ACTIVATION_CODES = {
@@ -27,6 +29,7 @@ export const ACTIVATION_CODES = {
   sigmoid: 6,
   tanh: 7,
   leakyrelu: 8,
+  hardswishaffine: 9,
 } as const;
 
 /** An activation as the exports take it. */
@@ -65,6 +68,11 @@ export function encodeActivation(activation: Activation = "none"): EncodedActiva
     case "leakyrelu":
       if (Number.isNaN(activation.alpha)) throw new RangeError("Activation leakyrelu: alpha must be a number");
       return { code: ACTIVATION_CODES.leakyrelu, p0: activation.alpha, p1: 0 };
+    case "hardswish":
+      if (Number.isNaN(activation.scale) || Number.isNaN(activation.shift)) {
+        throw new RangeError("Activation hardswish: scale and shift must be numbers");
+      }
+      return { code: ACTIVATION_CODES.hardswishaffine, p0: activation.scale, p1: activation.shift };
     default:
       throw new RangeError(`Unknown activation ${JSON.stringify(activation)}`);
   }

@@ -108,6 +108,19 @@ export interface KernelExports {
     scratch: number,
     scratchBytes: number,
   ): number;
+  bl_qd8_conv_rows(
+    desc: number,
+    x: number,
+    first: number,
+    count: number,
+    asymmetric: number,
+    rows: number,
+    q: number,
+    ldq: number,
+    scale: number,
+    zp: number,
+  ): number;
+  bl_f32_scatter_columns(y: number, rows: number, cols: number, out: number, ld: number): number;
   bl_f32_dwconv2d_scratch(desc: number): number;
   bl_f32_dwconv2d(
     desc: number,

@@ -23,6 +23,7 @@ import {
   type QuantizeRowsOptions,
 } from "./_qd8_gemm.ts";
 import type { KernelModule, WasmVariant } from "./kernel_module.ts";
+import { qd8Conv2d, type Qd8Conv2dOptions } from "./_qd8_conv2d.ts";
 import { type NativeKernels, type NativeQcw, packNativeQcw } from "./native.ts";
 import type { QcwWeights } from "./ref/qd8_f32_qcw_gemm_ref.ts";
 import type { QuantizedRows } from "./ref/quantize_rows_ref.ts";
@@ -34,9 +35,13 @@ export type {
   GemmF32Options,
   PackF32GemmOptions,
   PrepareConv2dOptions,
+  Qd8Conv2dOptions,
   Qd8GemmOptions,
   QuantizeRowsOptions,
 };
+
+/** Kernel memory a native-only {@link PackedQcw} handle owns (its weights live in the native layout). */
+const NATIVE_PLACEHOLDER_BYTES = 64;
 
 /** The kernel names of a build, in the naming grammar `<types>-<op>-<tile>-<variant>`. */
 export interface KernelNames {
@@ -54,6 +59,8 @@ export interface KernelNames {
   conv2d: string;
   /** e.g. `f32-dwconv2d-chw-relaxed` (3×3 and 5×5 undilated convs take a 16-wide fast path). */
   dwconv2d: string;
+  /** e.g. `f32-qd8-im2row-relaxed`: patch rows of a low-memory conv, quantized in the same call. */
+  qd8Im2row: string;
 }
 
 /** Options of the {@link Kernels} constructor. */
@@ -81,6 +88,7 @@ export function kernelNames(module: KernelModule, native?: NativeKernels): Kerne
     qc2w: q(2),
     conv2d: `f32-conv2d-im2col-${fm}x${fn}-${v}`,
     dwconv2d: `f32-dwconv2d-chw-${v}`,
+    qd8Im2row: `f32-qd8-im2row-${v}`,
   };
 }
 
@@ -148,18 +156,28 @@ export class Kernels {
     return quantizeRowsInt8(this.module, this.names.qd8Quantize, x, options);
   }
 
-  /** Packs 2/4/8-bit weight codes with per-channel or per-block scales and offsets. */
+  /**
+   * Packs 2/4/8-bit weight codes with per-channel or per-block scales and offsets. When a native variant
+   * serves the int8 GEMM and takes these weights, they are held once, in the native layout, and the
+   * returned handle owns only a placeholder block of kernel memory (no wasm copy).
+   */
   packQcw(weights: QcwWeights): PackedQcw {
-    const packed = packQcw(this.module, weights);
-    if (this.native !== undefined) this.#nativeWeights.set(packed, packNativeQcw(weights));
-    return packed;
+    if (this.native !== undefined) {
+      const nw = packNativeQcw(weights);
+      if (this.native.accepts(nw)) {
+        const handle = new PackedQcw(this.module, weights, NATIVE_PLACEHOLDER_BYTES);
+        this.#nativeWeights.set(handle, nw);
+        return handle;
+      }
+    }
+    return packQcw(this.module, weights);
   }
 
   /** `C = act(dequant(quant(A))·W + bias)` with int8 dot products and int32 accumulation. */
   qd8F32QcwGemm(a: Float32Array | QuantizedRows, weights: PackedQcw, options?: Qd8GemmOptions): Float32Array {
     const name = weights.bits === 8 ? this.names.qc8w : weights.bits === 4 ? this.names.qc4w : this.names.qc2w;
     const nw = this.#nativeWeights.get(weights);
-    if (this.native !== undefined && nw !== undefined && this.native.accepts(nw)) {
+    if (this.native !== undefined && nw !== undefined) {
       weights.assertOwner(this.module, "qd8F32QcwGemm: weights");
       const rows = a instanceof Float32Array
         ? this.quantizeRowsInt8(a, { k: weights.k, asymmetric: options?.asymmetric ?? false })
@@ -173,6 +191,25 @@ export class Kernels {
     this.#ran.add(wasmName);
     if (a instanceof Float32Array) this.#ran.add(this.names.qd8Quantize);
     return qd8F32QcwGemm(this.module, wasmName, a, weights, options);
+  }
+
+  /**
+   * Group-1 NCHW convolution on packed quantized weights (`k = channels·kh·kw`, codes `[oc][c][kh][kw]`):
+   * patch rows quantized to int8 per row, the qd8 GEMM, the result written back as NCHW; all in kernel
+   * memory. When the native variant takes these weights, it runs through {@link qd8F32QcwGemm} instead.
+   */
+  qd8Conv2d(x: Float32Array, weights: PackedQcw, options: Qd8Conv2dOptions): { data: Float32Array; dims: number[] } {
+    const key = weights.bits === 8 ? "qc8w" : weights.bits === 4 ? "qc4w" : "qc2w";
+    const wasmName = kernelNames(this.module)[key];
+    this.#ran.add(wasmName);
+    this.#ran.add(this.names.qd8Im2row);
+    return qd8Conv2d(this.module, wasmName, x, weights, options);
+  }
+
+  /** True when {@link qd8F32QcwGemm} would run `weights` on the native library. */
+  nativeTakes(weights: PackedQcw): boolean {
+    const nw = this.#nativeWeights.get(weights);
+    return this.native !== undefined && nw !== undefined && this.native.accepts(nw);
   }
 
   /** Copies conv weights `[oc][c/group][kh][kw]` (and bias) into kernel memory. */

@@ -13,12 +13,13 @@ import type { Tensor } from "../graph/tensor.ts";
 import { loadModel, type LoadModelOptions } from "../formats/load.ts";
 import type { QuantizedTensor } from "../graph/quantized_tensor.ts";
 import { copyModel } from "../graph/copy_graph.ts";
-import { loadKernels } from "../kernels/dispatch.ts";
+import { type DispatchRow, dispatchRows, loadKernels } from "../kernels/dispatch.ts";
 import type { Kernels } from "../kernels/kernels.ts";
 import { dequantizeModel } from "../quant/dequantize_model.ts";
 import { executeGraph, type KernelOverrides } from "./executor.ts";
 import { buildFastOps, packableQuantized } from "./fast/fast_ops.ts";
 import { foldConstants } from "./fold_constants.ts";
+import { NodeProfile, profiledOverrides } from "./node_profile.ts";
 import { checkSupported } from "./registry.ts";
 
 /** Options for {@link InferenceSession.create}. */
@@ -49,6 +50,12 @@ export interface SessionOptions extends LoadModelOptions {
    * @default "auto"
    */
   kernels?: "auto" | "reference";
+  /**
+   * Times every node of every run (self time per node, subgraph nodes included) into
+   * {@link InferenceSession.profile}. Costs one `performance.now()` pair per node.
+   * @default false
+   */
+  profile?: boolean;
 }
 
 /** Named tensors in or out of a run. */
@@ -61,17 +68,31 @@ export class InferenceSession {
   readonly #opset: number;
   readonly #kernels: Kernels | undefined;
   readonly #fastOps: KernelOverrides;
+  readonly #profile: NodeProfile | undefined;
+  readonly #runOps: KernelOverrides;
 
-  private constructor(model: Model, kernels?: Kernels, fastOps: KernelOverrides = new Map()) {
+  private constructor(model: Model, kernels?: Kernels, fastOps: KernelOverrides = new Map(), profile = false) {
     this.model = model;
     this.#opset = model.opsets[""] ?? model.opsets["ai.onnx"] ?? 0;
     this.#kernels = kernels;
     this.#fastOps = fastOps;
+    this.#profile = profile ? new NodeProfile() : undefined;
+    this.#runOps = this.#profile ? profiledOverrides(model.graph, fastOps, this.#profile) : fastOps;
+  }
+
+  /** Per-node times of the runs so far when created with `profile: true`, else undefined. */
+  get profile(): NodeProfile | undefined {
+    return this.#profile;
   }
 
   /** Names of the fast kernels that have run in this session so far, sorted (empty with reference kernels). */
   get kernels(): string[] {
     return this.#kernels?.ran() ?? [];
+  }
+
+  /** The kernel dispatch table for this session: the rows in use, and why each other row declined or is unused. */
+  get dispatch(): DispatchRow[] {
+    return dispatchRows(this.#kernels);
   }
 
   /** The wasm build the fast ops use (`relaxed`, `simd128`, `scalar`), or `"reference"`. */
@@ -121,7 +142,7 @@ export class InferenceSession {
       mergeDuplicateInitializers(model.graph);
     }
     const fastOps = kernels ? buildFastOps(model, kernels, packed) : undefined;
-    return new InferenceSession(model, kernels, fastOps);
+    return new InferenceSession(model, kernels, fastOps, options.profile ?? false);
   }
 
   /** Names of the inputs to feed. */
@@ -173,7 +194,8 @@ export class InferenceSession {
         throw new InputError(name, `Unknown input "${name}"; the model takes: ${this.inputNames.join(", ")}`);
       }
     }
-    const outputs = executeGraph(graph, values, this.#opset, undefined, this.#fastOps);
+    this.#profile?.countRun();
+    const outputs = executeGraph(graph, values, this.#opset, undefined, this.#runOps);
     return Object.fromEntries(graph.outputs.map((o, i) => [o.name, outputs[i]!]));
   }
 }

@@ -87,7 +87,11 @@ for (const variant of availableVariants()) {
 
     test("fuses activations and picks the depthwise kernel only when group = channels = outputs", async () => {
       const kernels = await kernelsFor(variant);
-      const acts: Activation[] = ["relu", "relu6", "hardswish", "sigmoid", { kind: "clip", min: -0.1, max: 0.3 }];
+      const acts: Activation[] = ["relu", "relu6", "hardswish", "sigmoid", { kind: "clip", min: -0.1, max: 0.3 }, {
+        kind: "hardswish",
+        scale: 1.25,
+        shift: 0.5,
+      }];
       for (const [group, oc] of [[1, 6], [6, 6], [3, 6]] as const) {
         const g: Conv2dGeometry = { c: 6, h: 9, w: 14, oc, kh: 3, kw: 3, group, pads: [1, 1, 1, 1] };
         const x = randomF32(6 * 9 * 14, 70 + group, -2, 2);

@@ -21,6 +21,7 @@ const ACTIVATIONS: Activation[] = [
   { kind: "clip", min: -0.5, max: 0.25 },
   { kind: "hardsigmoid", alpha: 0.2, beta: 0.5 },
   { kind: "leakyrelu", alpha: 0.1 },
+  { kind: "hardswish", scale: 0.75, shift: -0.125 },
 ];
 
 /** Fixed edge shapes (tile multiples, one past, one short) plus seeded random ones. */

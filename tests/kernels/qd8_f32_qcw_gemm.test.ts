@@ -123,6 +123,7 @@ for (const variant of availableVariants()) {
         ["relu", EXACT],
         ["relu6", EXACT],
         ["hardswish", EXACT],
+        [{ kind: "hardswish", scale: -0.5, shift: 0.25 }, EXACT],
         [{ kind: "clip", min: -0.3, max: 0.2 }, EXACT],
         [{ kind: "hardsigmoid", alpha: 0.2, beta: 0.5 }, EXACT],
         [{ kind: "leakyrelu", alpha: 0.01 }, EXACT],

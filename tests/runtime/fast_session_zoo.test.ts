@@ -41,8 +41,8 @@ describe("normal mode with wasm kernels matches onnxruntime-node", () => {
       if (session.kernelBackend !== "reference" && model.startsWith("ppocr")) {
         expect(session.kernels.some((k) => k.startsWith("f32-conv2d-im2col-"))).toBe(true);
         expect(session.kernels.some((k) => k.startsWith("f32-dwconv2d-"))).toBe(true);
-        // rec and cls have MatMul/Gemm weights; det's ConvTranspose runs on the GEMM too.
-        expect(session.kernels.some((k) => k.startsWith("f32-gemm-"))).toBe(true);
+        // rec and cls have MatMul/Gemm weights (det's ConvTranspose runs as a 1×1 conv).
+        if (model !== "ppocr_det") expect(session.kernels.some((k) => k.startsWith("f32-gemm-"))).toBe(true);
       }
     }, 60_000);
   }

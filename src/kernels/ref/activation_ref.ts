@@ -42,6 +42,8 @@ export function applyActivationRef(y: number, activation: Activation = "none"): 
       return f(Math.tanh(y));
     case 8:
       return y < 0 ? f(f(p0) * y) : y;
+    case 9:
+      return f(f(f(y * clamp(f(f(y * SIXTH) + 0.5), 0, 1)) * f(p0)) + f(p1));
     default:
       return y;
   }

@@ -1,7 +1,8 @@
 // Epilogue fusion: what follows a fast op's output and can move into its epilogue. First an optional
 // scalar affine (`Mul` by a constant scalar, then `Add` of one: folded into the packed weights and bias),
 // then an optional activation: Relu, Clip, HardSigmoid, HardSwish or Sigmoid, or HardSwish spelled out
-// as `x · Clip(x + 3, 0, 6) / 6` (how Paddle exports it). Each absorbed node then passes its input
+// as `x · Clip(x + 3, 0, 6) / 6` (how Paddle exports it); after a HardSwish, a scalar `Mul`/`Add` too
+// (PP-LCNetV3's learnable affine block: the kernels' `hardswish` activation with scale and shift). Each absorbed node then passes its input
 // through unchanged (the producer already computed its output).
 import type { Graph, Node } from "../../graph/graph.ts";
 import { outerReads } from "../../graph/passes/sort_topologically.ts";
@@ -119,6 +120,7 @@ export function epilogueAfter(
     if (activation !== undefined) {
       out.activation = activation;
       out.absorbed.push({ node: next, input: 0 });
+      if (activation === "hardswish") affineAfterHardSwish(next.outputs[0]!);
       return out;
     }
   }
@@ -126,8 +128,32 @@ export function epilogueAfter(
   if (hs) {
     out.activation = "hardswish";
     out.absorbed.push(...hs);
+    affineAfterHardSwish(hs[hs.length - 1]!.node.outputs[0]!);
   }
   return out;
+
+  /** A scalar `Mul` then `Add` (either may be missing) after the HardSwish, into its `scale`/`shift`. */
+  function affineAfterHardSwish(v: string): void {
+    let scale = 1, shift = 0;
+    let node = only(v);
+    if (node?.op === "Mul") {
+      const m = withScalar(node, v);
+      if (m) {
+        scale = m[1];
+        out.absorbed.push({ node, input: m[0] });
+        v = node.outputs[0]!;
+        node = only(v);
+      }
+    }
+    if (node?.op === "Add") {
+      const a = withScalar(node, v);
+      if (a) {
+        shift = a[1];
+        out.absorbed.push({ node, input: a[0] });
+      }
+    }
+    if (scale !== 1 || shift !== 0) out.activation = { kind: "hardswish", scale, shift };
+  }
 }
 
 /** `v → Add(v, 3) → Clip(0, 6) → Mul(v, ·) → Div(·, 6)`: the nodes, when `v` feeds exactly that. */

@@ -1,23 +1,31 @@
 /**
  * ConvTranspose (2-D, group 1, explicit pads, no `output_shape`/`auto_pad`) with constant float32
- * weights on the fp32 GEMM: `cols = Xᵀ·W` (one row per input pixel, `oc·kh·kw` columns, W packed once),
- * then a col2im scatter-add into the output and the bias. Other forms keep the reference kernel.
+ * weights as a 1×1 convolution on the wasm conv kernel: `cols = Wᵀ·X` (one row of input pixels per
+ * `(oc, ky, kx)`, W transposed and packed once), then col2im into the output. A per-channel epilogue
+ * after it (`Add`/`Mul` by per-channel constants, BatchNormalization; `_channel_epilogue.ts`) folds into
+ * the weights and bias. When the kernel windows do not overlap (stride = kernel, no pads, no dilation or
+ * output padding, as in DBNet's upsampling head) col2im is a permutation, so the bias and a following
+ * activation run fused in the conv kernel too. Other forms keep the reference kernel.
  * @module
  */
+import { allocate } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
-import { transposeColumns } from "../ops/nn/_conv_kernels.ts";
 import { Attrs, type OpDefinition } from "../op.ts";
+import type { ChannelEpilogue } from "./_channel_epilogue.ts";
 import { type ConstantLookup, floatConstant, requireFloat } from "./f32_fast_ops.ts";
 
-/** The fast ConvTranspose for `node`, or undefined when it does not fit. */
-export function f32ConvTransposeOp(
-  kernels: Kernels,
-  constants: ConstantLookup,
-  node: Node,
-  def: OpDefinition,
-): OpDefinition | undefined {
+let colsScratch = new Float32Array(0);
+
+/** A reusable buffer for the `cols` of one call (kernels never run re-entrantly). */
+function colsBuffer(n: number): Float32Array {
+  if (colsScratch.length < n) colsScratch = new Float32Array(n);
+  return colsScratch.subarray(0, n);
+}
+
+/** The ConvTranspose geometry a fast op supports, or undefined. */
+export function convTransposeGeometry(constants: ConstantLookup, node: Node) {
   const attrs = new Attrs(node.attributes);
   const w = floatConstant(constants, node.inputs[1]);
   const b = node.inputs[2] ? floatConstant(constants, node.inputs[2]) : undefined;
@@ -32,9 +40,42 @@ export function f32ConvTransposeOp(
   const declared = attrs.ints("kernel_shape");
   if (declared && declared.join() !== [kh, kw].join()) return undefined;
   if ([sh, sw, dh, dw, pt, pl, pb, pr, oph, opw].some((v) => v === undefined)) return undefined;
-  const cols = oc * kh * kw;
-  const packed = kernels.packF32Gemm(w.data as Float32Array, { k: c, n: cols });
-  const bias = b?.data as Float32Array | undefined;
+  const disjoint = sh === kh && sw === kw && dh === 1 && dw === 1 && pt + pl + pb + pr + oph + opw === 0;
+  return { w, b, c, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, oph, opw, disjoint };
+}
+
+/**
+ * The fast ConvTranspose for `node`, or undefined when it does not fit. `epi` (optional) is the
+ * per-channel epilogue to fold in; its activation must be `"none"` unless the windows are disjoint.
+ */
+export function f32ConvTransposeOp(
+  kernels: Kernels,
+  constants: ConstantLookup,
+  node: Node,
+  def: OpDefinition,
+  epi?: ChannelEpilogue,
+): OpDefinition | undefined {
+  const g = convTransposeGeometry(constants, node);
+  if (!g) return undefined;
+  const { c, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, oph, opw, disjoint } = g;
+  if (epi && epi.activation !== "none" && !disjoint) return undefined;
+  const taps = kh * kw, rows = oc * taps;
+  const wd = g.w.data as Float32Array, bd = g.b?.data as Float32Array | undefined;
+  // Wᵀ: row (o, ky, kx) holds the c input-channel weights, scaled by the epilogue's channel scale.
+  const wt = new Float32Array(rows * c);
+  for (let ci = 0; ci < c; ci++) {
+    for (let r = 0; r < rows; r++) wt[r * c + ci] = wd[ci * rows + r]! * (epi ? epi.scale[Math.floor(r / taps)]! : 1);
+  }
+  const bias = new Float32Array(oc);
+  for (let o = 0; o < oc; o++) bias[o] = (bd ? bd[o]! : 0) * (epi ? epi.scale[o]! : 1) + (epi ? epi.shift[o]! : 0);
+  const rowBias = disjoint ? Float32Array.from({ length: rows }, (_, r) => bias[Math.floor(r / taps)]!) : undefined;
+  const prepared = kernels.prepareConv2dF32(wt, {
+    outChannels: rows,
+    inChannels: c,
+    kernel: [1, 1],
+    ...(rowBias ? { bias: rowBias } : {}),
+  });
+  const activation = epi?.activation ?? "none";
   return {
     ...def,
     run: ([xIn]) => {
@@ -44,30 +85,41 @@ export function f32ConvTransposeOp(
       const oh = (ih - 1) * sh - pt - pb + dh * (kh - 1) + 1 + oph;
       const ow = (iw - 1) * sw - pl - pr + dw * (kw - 1) + 1 + opw;
       const inPlane = ih * iw, outPlane = oh * ow;
-      const out = new Float32Array(batch * oc * outPlane);
-      const xt = new Float32Array(inPlane * c);
+      const out = allocate("float32", batch * oc * outPlane) as Float32Array;
       const xd = x.data as Float32Array;
+      const cols = colsBuffer(rows * inPlane);
       for (let n = 0; n < batch; n++) {
-        transposeColumns(xd, n * c * inPlane, c, inPlane, 0, inPlane, xt);
-        const y = kernels.gemmF32(xt, packed);
+        kernels.conv2dF32(xd.subarray(n * c * inPlane, (n + 1) * c * inPlane), prepared, {
+          height: ih,
+          width: iw,
+          activation,
+          out: cols,
+        });
         const base = n * oc * outPlane;
-        for (let o = 0; o < oc; o++) out.fill(bias ? bias[o]! : 0, base + o * outPlane, base + (o + 1) * outPlane);
-        for (let p = 0; p < inPlane; p++) {
-          const y0 = Math.floor(p / iw) * sh - pt, x0 = (p % iw) * sw - pl;
-          let src = p * cols;
-          for (let o = 0; o < oc; o++) {
-            const plane = base + o * outPlane;
-            for (let a = 0; a < kh; a++) {
-              const yy = y0 + a * dh;
-              if (yy < 0 || yy >= oh) {
-                src += kw;
-                continue;
-              }
-              const row = plane + yy * ow;
-              for (let e = 0; e < kw; e++, src++) {
-                const xx = x0 + e * dw;
-                if (xx >= 0 && xx < ow) out[row + xx]! += y[src]!;
-              }
+        if (disjoint) {
+          // Output pixel (y·kh + a, x·kw + e) of channel o is cols row (o, a, e), pixel (y, x).
+          for (let r = 0; r < rows; r++) {
+            const o = Math.floor(r / taps), a = Math.floor((r % taps) / kw), e = r % kw;
+            const src = r * inPlane;
+            for (let y = 0; y < ih; y++) {
+              let d = base + o * outPlane + (y * kh + a) * ow + e;
+              const s = src + y * iw;
+              for (let xx = 0; xx < iw; xx++, d += kw) out[d] = cols[s + xx]!;
+            }
+          }
+          continue;
+        }
+        for (let o = 0; o < oc; o++) out.fill(bias[o]!, base + o * outPlane, base + (o + 1) * outPlane);
+        for (let r = 0; r < rows; r++) {
+          const o = Math.floor(r / taps), a = Math.floor((r % taps) / kw), e = r % kw;
+          const plane = base + o * outPlane;
+          for (let y = 0; y < ih; y++) {
+            const yy = y * sh - pt + a * dh;
+            if (yy < 0 || yy >= oh) continue;
+            const row = plane + yy * ow, src = r * inPlane + y * iw;
+            for (let xx = 0; xx < iw; xx++) {
+              const px = xx * sw - pl + e * dw;
+              if (px >= 0 && px < ow) out[row + px]! += cols[src + xx]!;
             }
           }
         }

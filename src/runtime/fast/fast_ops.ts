@@ -7,7 +7,11 @@
  * output fuses into it (`_fusion.ts`): a scalar `Mul`/`Add` folds into the packed weights and bias, and a
  * Relu/Clip/HardSigmoid/HardSwish/Sigmoid (or HardSwish spelled out as Add/Clip/Mul/Div) into the epilogue. Subgraphs (If/Loop bodies) are
  * visited too, their constants resolved through the enclosing graphs. 2-D ConvTranspose (group 1) with
- * constant weights runs as GEMM + col2im (`f32_conv_transpose_op.ts`), without fusion.
+ * constant weights runs as a 1×1 conv + col2im (`f32_conv_transpose_op.ts`) with a per-channel epilogue
+ * (bias `Add`, `Mul`, BatchNormalization, then an activation when its windows do not overlap:
+ * `_channel_epilogue.ts`). The float32 elementwise, pooling and resize nodes left over take monomorphic
+ * fast paths that compute exactly what their reference kernels compute (`f32_elementwise_ops.ts`,
+ * `f32_pool_ops.ts`).
  * @module
  */
 import type { Graph, Model, Node } from "../../graph/graph.ts";
@@ -19,8 +23,11 @@ import type { KernelOverrides } from "../executor.ts";
 import { Attrs, type OpDefinition } from "../op.ts";
 import { OPS } from "../registry.ts";
 import { epilogueAfter, passThrough, preAffineBefore, readersOf } from "./_fusion.ts";
-import { f32ConvTransposeOp } from "./f32_conv_transpose_op.ts";
+import { channelEpilogueAfter } from "./_channel_epilogue.ts";
+import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_op.ts";
+import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
 import { type ConstantLookup, f32ConvOp, f32GemmOp } from "./f32_fast_ops.ts";
+import { f32PoolOp } from "./f32_pool_ops.ts";
 import { type LowOp, qd8ConvOp, qd8GemmOp } from "./qd8_fast_ops.ts";
 
 /** A zero-element stand-in for a weight only fast ops read (they hold it packed). */
@@ -91,8 +98,19 @@ export function buildFastOps(
       if (ops.has(node)) continue;
       if (node.op === "ConvTranspose") {
         const def = OPS.get(node.op);
-        const fast = def && f32ConvTransposeOp(kernels, constants, node, def);
-        if (fast) ops.set(node, fast);
+        const geometry = convTransposeGeometry(constants, node);
+        if (!def || !geometry) continue;
+        const epi = channelEpilogueAfter(graph, constants, node, readers, geometry.oc);
+        if (epi.activation !== "none" && !geometry.disjoint) {
+          epi.activation = "none";
+          epi.absorbed.pop();
+        }
+        const fast = f32ConvTransposeOp(kernels, constants, node, def, epi);
+        if (!fast) continue;
+        ops.set(node, fast);
+        for (const { node: absorbed, input } of epi.absorbed) {
+          ops.set(absorbed, passThrough(OPS.get(absorbed.op)!, input));
+        }
         continue;
       }
       if (node.op !== "Conv" && node.op !== "MatMul" && node.op !== "Gemm") continue;
@@ -127,6 +145,18 @@ export function buildFastOps(
       }
     }
   }
+
+  // Then the ops between them that nothing absorbed: float32 fast paths (bit-identical to the reference).
+  const rest = (graph: Graph): void => {
+    for (const node of graph.nodes) {
+      for (const a of Object.values(node.attributes)) if (a.kind === "graph") rest(a.value);
+      const def = OPS.get(node.op);
+      if (ops.has(node) || !def) continue;
+      const fast = f32ElementwiseOp(node, def) ?? f32PoolOp(node, def);
+      if (fast) ops.set(node, fast);
+    }
+  };
+  rest(model.graph);
 
   for (const [name, q] of packed) {
     const t = failed.has(name) || !consumed.has(name) ? dequantize(q) : PACKED_PLACEHOLDER;

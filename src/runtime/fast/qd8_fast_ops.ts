@@ -2,10 +2,12 @@
  * Memory-low fast ops (MNN's Memory_Low): Conv (2-D, group 1), MatMul and Gemm whose weight is a
  * quantized record run `qd8F32QcwGemm` on the packed 2/4/8-bit codes: activations are quantized to
  * int8 per row at run time (asymmetric, one scale and zero point per row), dot products are int8 with
- * int32 accumulation. Conv goes through im2row (patches of one output pixel per row, in bounded
- * chunks), then the GEMM, then a transpose to NCHW.
+ * int32 accumulation. Conv runs in kernel memory (`Kernels.qd8Conv2d`: patch rows of one output pixel
+ * each, quantized in bounded chunks, the GEMM, a transpose to NCHW); when the native library serves the
+ * weights, the patch rows are built here and the GEMM runs natively.
  * @module
  */
+import { allocate } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import type { QuantizedTensor } from "../../graph/quantized_tensor.ts";
 import { Tensor } from "../../graph/tensor.ts";
@@ -19,6 +21,7 @@ import { Attrs, type OpDefinition } from "../op.ts";
 import type { Epilogue } from "./_fusion.ts";
 import {
   type ConstantLookup,
+  convCallGeometry,
   floatConstant,
   foldedBias,
   gemmPlan,
@@ -93,6 +96,24 @@ export function qd8ConvOp(
       run: ([xIn]) => {
         const x = requireFloat("Conv", xIn, 4);
         if (x.dims[1] !== c) throw new RangeError(`Conv: X [${x.dims}] does not have the ${c} channels W has`);
+        if (!kernels.nativeTakes(packed)) {
+          const cg = convCallGeometry(x, [kh, kw], attrs);
+          const [batch, , height, width] = x.dims as [number, number, number, number];
+          const r = kernels.qd8Conv2d(x.data as Float32Array, packed, {
+            channels: c,
+            height,
+            width,
+            kernel: [kh, kw],
+            batch,
+            strides: cg.strides,
+            dilations: cg.dilations,
+            pads: cg.pads,
+            asymmetric: ASYMMETRIC,
+            activation,
+            out: allocate("float32", batch * oc * cg.outShape[0]! * cg.outShape[1]!) as Float32Array,
+          });
+          return [new Tensor("float32", r.data, r.dims)];
+        }
         const win = resolveWindow(x.dims.slice(2), [kh, kw], attrs);
         const g = geometry3(x.dims.slice(2), win);
         const batch = x.dims[0]!;

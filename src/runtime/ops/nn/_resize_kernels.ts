@@ -112,9 +112,9 @@ function outside(plan: ResizePlan, coord: number, inLen: number): boolean {
   return plan.coordinateMode === "tf_crop_and_resize" && (coord < 0 || coord > inLen - 1);
 }
 
-/** Nearest-neighbour resize of any dtype. */
-export function resizeNearest(x: Tensor, plan: ResizePlan): Tensor {
-  const maps = x.dims.map((inLen, axis) => {
+/** Per axis of an input of `dims`: the input index each output index reads (-1: extrapolated). */
+export function nearestMaps(dims: readonly number[], plan: ResizePlan): Int32Array[] {
+  return dims.map((inLen, axis) => {
     const outLen = plan.outDims[axis]!, scale = plan.scales[axis]!;
     const map = new Int32Array(outLen);
     if (scale === 1) {
@@ -129,6 +129,11 @@ export function resizeNearest(x: Tensor, plan: ResizePlan): Tensor {
     }
     return map;
   });
+}
+
+/** Nearest-neighbour resize of any dtype. */
+export function resizeNearest(x: Tensor, plan: ResizePlan): Tensor {
+  const maps = nearestMaps(x.dims, plan);
   const fill = x.type === "int64" || x.type === "uint64"
     ? BigInt(Math.trunc(plan.extrapolationValue))
     : plan.extrapolationValue;

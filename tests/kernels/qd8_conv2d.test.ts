@@ -1,0 +1,99 @@
+import { describe, expect, test } from "bun:test";
+import type { Conv2dGeometry } from "../../src/kernels/ref/f32_conv2d_ref.ts";
+import { qd8Conv2dRef } from "../../src/kernels/ref/qd8_conv2d_ref.ts";
+import { qcwBlocks, type QcwWeights } from "../../src/kernels/ref/qd8_f32_qcw_gemm_ref.ts";
+import { availableVariants, EXACT, expectWithin, kernelsFor, randomF32, randomInts } from "./_kernel_suite.ts";
+
+// [c, h, w, oc, kh, kw, strides, dilations, pads, bits, blockSize]
+type Case = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  [number, number],
+  [number, number],
+  [
+    number,
+    number,
+    number,
+    number,
+  ],
+  2 | 4 | 8,
+  number,
+];
+const CASES: Case[] = [
+  [16, 9, 14, 24, 1, 1, [1, 1], [1, 1], [0, 0, 0, 0], 4, 16], // pointwise: the transposed-input path
+  [3, 11, 13, 16, 3, 3, [2, 2], [1, 1], [1, 1, 1, 1], 8, 0], // k = 27, not a multiple of 8
+  [8, 7, 20, 10, 3, 3, [1, 1], [1, 1], [1, 1, 1, 1], 4, 24],
+  [5, 6, 9, 7, 1, 3, [1, 1], [1, 1], [0, 1, 0, 1], 2, 0],
+  [4, 10, 10, 9, 3, 3, [1, 2], [2, 1], [2, 1, 0, 2], 4, 0], // dilation, uneven pads and strides
+  [64, 24, 40, 32, 1, 1, [1, 1], [1, 1], [0, 0, 0, 0], 4, 32], // more pixels than one chunk
+];
+
+function weights(n: number, k: number, bits: 2 | 4 | 8, blockSize: number, seed: number): QcwWeights {
+  const nb = qcwBlocks(k, blockSize);
+  return {
+    n,
+    k,
+    bits,
+    blockSize,
+    codes: randomInts(n * k, seed, 2 ** bits),
+    scales: randomF32(n * nb, seed + 1, 0.001, 0.05),
+    offsets: randomF32(n * nb, seed + 2, -0.3, 0.1),
+    bias: randomF32(n, seed + 3),
+  };
+}
+
+for (const variant of availableVariants()) {
+  describe(`f32-qd8-im2row + qd8-f32-qcXw-gemm conv (${variant})`, () => {
+    test("equals im2row + quantize + qd8 GEMM + transpose of the reference exactly", async () => {
+      const kernels = await kernelsFor(variant);
+      const before = kernels.module.heap.allocatedBytes;
+      for (const [i, [c, h, w, oc, kh, kw, strides, dilations, pads, bits, blockSize]] of CASES.entries()) {
+        const g: Conv2dGeometry = { c, h, w, oc, kh, kw, strides, dilations, pads };
+        const wt = weights(oc, c * kh * kw, bits, blockSize, 10 * i);
+        using packed = kernels.packQcw(wt);
+        const x = randomF32(2 * c * h * w, 10 * i + 5, -2, 3);
+        for (const asymmetric of [false, true]) {
+          const r = kernels.qd8Conv2d(x, packed, {
+            channels: c,
+            height: h,
+            width: w,
+            kernel: [kh, kw],
+            batch: 2,
+            strides,
+            dilations,
+            pads,
+            asymmetric,
+            activation: { kind: "hardswish", scale: 0.5, shift: 0.25 },
+          });
+          const per = r.data.length / 2;
+          for (let b = 0; b < 2; b++) {
+            const want = qd8Conv2dRef(x.subarray(b * c * h * w, (b + 1) * c * h * w), wt, g, {
+              asymmetric,
+              activation: { kind: "hardswish", scale: 0.5, shift: 0.25 },
+            });
+            expectWithin(
+              r.data.subarray(b * per, (b + 1) * per),
+              want,
+              EXACT,
+              `case ${i} image ${b} asym ${asymmetric}`,
+            );
+          }
+        }
+      }
+      expect(kernels.ran().some((k) => k.startsWith("f32-qd8-im2row-"))).toBe(true);
+      expect(kernels.module.heap.allocatedBytes).toBe(before); // every call freed its buffers
+    });
+
+    test("rejects weights whose k does not match the conv", async () => {
+      const kernels = await kernelsFor(variant);
+      using packed = kernels.packQcw(weights(4, 12, 4, 0, 3));
+      expect(() =>
+        kernels.qd8Conv2d(new Float32Array(2 * 5 * 5), packed, { channels: 2, height: 5, width: 5, kernel: [3, 3] })
+      ).toThrow(RangeError);
+    });
+  });
+}
