@@ -18,6 +18,7 @@ import {
   zeroBytesLength,
   zeroPointModeOf,
 } from "./_quantization.ts";
+import { freshBytes } from "../_fresh_bytes.ts";
 import {
   type Attribute as FbAttribute,
   AttributeKind,
@@ -249,7 +250,7 @@ class Decoder {
   view(dtype: NumericDType, section: Uint8Array, offset: number, length: number, count: number): TensorData {
     const at = section.byteOffset + offset;
     if (!this.#data.copy && at % dtypeBytes(dtype) === 0) return VIEWS[dtype](section.buffer, at, count);
-    return VIEWS[dtype](section.slice(offset, offset + length).buffer, 0, count);
+    return VIEWS[dtype](freshBytes(section, offset, offset + length).buffer, 0, count);
   }
 
   valueInfo(v: FbValueInfo): ValueInfo {

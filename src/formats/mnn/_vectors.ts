@@ -2,6 +2,7 @@
 // arrays (copies are aligned whatever the vector's offset, and never alias the file).
 import type * as flatbuffers from "flatbuffers";
 import { ModelFormatError } from "../../errors.ts";
+import { freshBytes } from "../_fresh_bytes.ts";
 
 /** A generated table accessor: its buffer and position. */
 export interface FbTable {
@@ -20,22 +21,22 @@ export function vectorBytes(table: FbTable, slot: number, elemBytes: number): Ui
 
 /** An aligned copy of `bytes` (whose length is a multiple of 4) as float32 values. */
 export function float32s(bytes: Uint8Array | undefined): Float32Array {
-  return bytes ? new Float32Array(bytes.slice().buffer) : new Float32Array(0);
+  return bytes ? new Float32Array(freshBytes(bytes).buffer) : new Float32Array(0);
 }
 
 /** An aligned copy of `bytes` as int32 values. */
 export function int32s(bytes: Uint8Array | undefined): Int32Array {
-  return bytes ? new Int32Array(bytes.slice().buffer) : new Int32Array(0);
+  return bytes ? new Int32Array(freshBytes(bytes).buffer) : new Int32Array(0);
 }
 
 /** An aligned copy of `bytes` as uint32 values. */
 export function uint32s(bytes: Uint8Array | undefined): Uint32Array {
-  return bytes ? new Uint32Array(bytes.slice().buffer) : new Uint32Array(0);
+  return bytes ? new Uint32Array(freshBytes(bytes).buffer) : new Uint32Array(0);
 }
 
 /** An aligned copy of `bytes` as uint16 values. */
 export function uint16s(bytes: Uint8Array | undefined): Uint16Array {
-  return bytes ? new Uint16Array(bytes.slice().buffer) : new Uint16Array(0);
+  return bytes ? new Uint16Array(freshBytes(bytes).buffer) : new Uint16Array(0);
 }
 
 /** int64 values as numbers; throws a ModelFormatError naming `what` for one outside 0..2^53. */

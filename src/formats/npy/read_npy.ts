@@ -18,6 +18,7 @@ import { allocate, type DType, dtypeBytes } from "../../graph/dtype.ts";
 import { shapeSize, Tensor } from "../../graph/tensor.ts";
 import { dtypeOfDescr } from "./_npy_dtype.ts";
 import { parsePyLiteral, type PyValue } from "./_py_literal.ts";
+import { freshBytes } from "../_fresh_bytes.ts";
 
 /** The 6-byte magic string every `.npy` file starts with. */
 export const NPY_MAGIC: readonly number[] = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -71,7 +72,7 @@ export function readNpy(bytes: Uint8Array): Tensor {
     );
   }
   // Copy into a fresh buffer: the source may sit at any byte offset, typed arrays need alignment.
-  const buffer = bytes.slice(header.dataOffset, header.dataOffset + expected).buffer;
+  const buffer = freshBytes(bytes, header.dataOffset, header.dataOffset + expected).buffer;
   const data = viewAs(header.dtype, buffer, n);
   const tensor = new Tensor(header.dtype, data, header.shape);
   return header.fortranOrder && header.shape.length > 1 ? fromFortranOrder(tensor) : tensor;
