@@ -45,10 +45,9 @@ Options:
   --policy FILE          per-layer JSON: {"name or glob": {"bits", "block", "symmetric", "algo",
                          "fp16", "skip"}}; later rules override earlier ones
   --min-size N           keep weights with fewer elements float32 (default 1024)
-  --scale-bits S         per-group scale storage: 8 = one log8 byte per scale and a one-byte
-                         fixed-point zero point (4.5 bits/weight at 4-bit block 32), 16 = fp16
-                         scales, 32 = fp32 scales, with zero points at the code width
-                         (default: 8 with --block, 16 per channel)
+  --scale-bits S         per-group scale storage: 8 = one log8 byte (4.4 % steps against a
+                         per-tensor reference; 4.375 bits/weight at 4-bit block 32), 16 = fp16,
+                         32 = fp32; zero points at the code width (default: 8 at 2-4 bits, 16 above)
   --report FILE.json     write the per-layer report (bits, bytes, weight SQNR) as JSON
   --format F             bitloop (default), or mnn: re-write an MNN model (.mnn in, .mnn out) with
                          MNN's own weight quantization, which MNN's runtime loads
@@ -169,7 +168,7 @@ function describeSettings(r: CompressRequest): string {
   const block = o.blockSize ? `block ${o.blockSize}` : "per channel";
   const grid = o.symmetric ? "symmetric" : "asymmetric";
   const policy = r.policyPath ? `, policy ${basename(r.policyPath)}` : "";
-  const p = paramStorage(o);
+  const p = paramStorage(o, o.bits ?? 8);
   const params = o.symmetric ? p.scaleDtype : `${p.scaleDtype}/${p.zeroPoint}`;
   return `${o.bits ?? 8}-bit, ${block}, ${grid}, ${o.algorithm ?? "hqq"}, min-size ${o.minSize ?? 1024}, ` +
     `params ${params}${policy}`;

@@ -68,16 +68,15 @@ export interface CompressOptions {
   fp16?: boolean;
   /**
    * Storage of scales (and float zero points): `float16`, `float32`, or compact `log8` — one byte per
-   * group against a per-tensor reference, 4.5 bits per weight at 4-bit block 32 with fixed8 zero points
-   * (`param_storage.ts` says why it is not the default; `scaleBitsOptions` there is the CLI's
-   * `--scale-bits`).
-   * @default "float16"
+   * group against a per-tensor reference (`param_storage.ts` says why it is the default at 2–4 bits;
+   * `scaleBitsOptions` there is the CLI's `--scale-bits`).
+   * @default "log8" at 2–4 bits, else "float16"
    */
   scaleDtype?: ScaleDtype;
   /**
    * Zero points: `fixed8` (one byte, `8 − bits` fraction bits), integers packed at the code width, or
    * floats.
-   * @default "fixed8" with `log8` scales, else "integer"
+   * @default "integer"
    */
   zeroPoint?: ZeroPointMode;
   /**
@@ -252,7 +251,7 @@ function compressOne(
       blockSize: s.blockSize,
       symmetric: s.symmetric,
       algorithm: s.algorithm,
-      ...paramStorage(o),
+      ...paramStorage(o, s.bits),
       rounding: o.rounding ?? (s.bits <= 4 ? "balanced" : "nearest"),
       balance: o.balance ?? DEFAULT_BALANCE,
       magnitudeWeight: o.magnitudeWeight ?? 1,

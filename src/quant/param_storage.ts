@@ -5,29 +5,34 @@
  */
 import type { ScaleDtype, ZeroPointMode } from "../graph/quantized_tensor.ts";
 
+/** Code widths up to this one store compact parameters by default; wider codes keep fp16 scales. */
+export const COMPACT_PARAMS_MAX_BITS = 4;
+
 /**
- * The parameter storage of a quantized weight: the options' choice, else fp16 scales with integer zero
- * points; compact log8 scales with fixed8 zero points when only the scale dtype says `log8`.
+ * The parameter storage of a quantized weight of `bits`-bit codes: the options' choice, else compact log8
+ * scales with integer zero points (one byte of scale and `bits` bits of zero point per group) at 2–4
+ * bits and fp16 scales with integer zero points above. A `log8` scale dtype without a zero-point mode
+ * also takes integer zero points; `fixed8` (fractional zero points) is opt-in.
  *
- * Compact parameters are opt-in (`--scale-bits 8`), not the default, by measurement (BENCHMARKS.md): at
- * 4-bit block 32 they bring every zoo model to ≤ 4.5 bits per weight except cls (4.61), and score det
- * IoU 0.84–0.85 (fp16: 0.83) and Silero v5 cosine 0.991 (0.974), but PP-OCRv4 rec reads 17 of 24 lines
- * instead of 21, and its `low` memory mode drifts from the reference runtime (cosine 0.967 on a rendered
- * line, against 0.9999 with fp16 scales). Above 4 bits log8's 4.4 % scale step and a fractional zero
- * point (a weight of 0 is off the grid; without balanced rounding the per-group mean error hurts: det at
- * 6-bit block 32 scores IoU 0.71 with fixed8 zeros instead of 0.97) cost accuracy too.
+ * Why, by measurement (BENCHMARKS.md, "Compression accuracy"): at 4-bit block 32, log8 scales with
+ * integer zeros bring every zoo model under 4.5 bits per weight (fp16 scales: rec 4.61, cls 4.75) and
+ * read more lines with PP-OCRv4 rec (23/24 against 21/24), beat MNN's cls cosine at 4 and 3 bits on MNN's
+ * own input (0.9997 and 0.995 against 0.9981 and 0.9851; fp16 scales: 0.9915 and 0.967). Above 4 bits
+ * the parameters are a small part of the size and log8's 4.4 % scale step is not worth it. Fixed8 zero
+ * points lose rec lines (17/24) and, at 6 bits, take weight 0 off the grid.
  */
 export function paramStorage(
   o: { scaleDtype?: ScaleDtype; zeroPoint?: ZeroPointMode },
+  bits: number,
 ): { scaleDtype: ScaleDtype; zeroPoint: ZeroPointMode } {
-  const scaleDtype = o.scaleDtype ?? "float16";
-  return { scaleDtype, zeroPoint: o.zeroPoint ?? (scaleDtype === "log8" ? "fixed8" : "integer") };
+  const scaleDtype = o.scaleDtype ?? (bits <= COMPACT_PARAMS_MAX_BITS ? "log8" : "float16");
+  return { scaleDtype, zeroPoint: o.zeroPoint ?? "integer" };
 }
 
 /**
  * The `compressModel` options of a scale width, as the CLI's `--scale-bits` (MNN's
- * `--weightQuantScaleBit`) gives it: 8 = log8 scales with fixed8 zero points, 16 = float16 scales, 32 =
- * float32 scales (both with integer zero points). Throws `RangeError` for other widths.
+ * `--weightQuantScaleBit`) gives it: 8 = log8 scales, 16 = float16 scales, 32 = float32 scales, all with
+ * integer zero points. Throws `RangeError` for other widths.
  *
  * @example
  * ```ts
@@ -37,7 +42,7 @@ export function paramStorage(
 export function scaleBitsOptions(bits: number): { scaleDtype: ScaleDtype; zeroPoint: ZeroPointMode } {
   switch (bits) {
     case 8:
-      return { scaleDtype: "log8", zeroPoint: "fixed8" };
+      return { scaleDtype: "log8", zeroPoint: "integer" };
     case 16:
       return { scaleDtype: "float16", zeroPoint: "integer" };
     case 32:

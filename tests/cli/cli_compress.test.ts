@@ -28,7 +28,7 @@ describe("bitloop compress", () => {
   test("writes a 4-bit model and a per-layer report, the same bytes under Bun and Deno", () => {
     for (const r of [bun, deno]) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     expect(bun.stdout).toMatch(/^wrote .*bun\.bitloop \(bitloop, [\d.]+ KiB; input 565\.4 KiB, [\d.]+x smaller\)$/m);
-    expect(bun.stdout).toContain("settings: 4-bit, block 32, asymmetric, hqq, min-size 1024, params float16/integer");
+    expect(bun.stdout).toContain("settings: 4-bit, block 32, asymmetric, hqq, min-size 1024, params log8/integer");
     expect(bun.stdout).toMatch(/^weights: 27 quantized, 0 fp16, 27 kept float32; .* bits\/weight quantized$/m);
     expect(bun.stdout).toMatch(/^weight SQNR: mean [\d.]+ dB, lowest [\d.]+ dB \(.*, Conv\)$/m);
     expect(readFileSync(at("bun.bitloop")).equals(readFileSync(at("deno.bitloop")))).toBe(true);
@@ -47,7 +47,7 @@ describe("bitloop compress", () => {
     );
     expect(r.stdout).toMatch(/^ {2}name +op +dims +bits +block +grid +params +algo +bytes +bits\/w +SQNR dB$/m);
     expect(r.stdout).toMatch(
-      /^ {2}conv2d_44\.w_0\S* +Conv +\[50, 200, 1, 1\] +4 +32 +asym +fp16\/int +hqq +[\d,]+ +4\.\d\d +\d+\.\d\d$/m,
+      /^ {2}conv2d_44\.w_0\S* +Conv +\[50, 200, 1, 1\] +4 +32 +asym +log8\/int +hqq +[\d,]+ +4\.\d\d +\d+\.\d\d$/m,
     );
     const json = JSON.parse((await cliInProcess(["info", at("bun.bitloop"), "--json"])).stdout);
     expect(json.compressed.length).toBe(27);
@@ -131,7 +131,7 @@ describe("bitloop compress", () => {
     ]);
     expect(wide.code).toBe(0);
     expect(wide.stdout).toContain("min-size 1024, params float16/integer");
-    expect(readFileSync(at("s16.bitloop")).equals(readFileSync(at("bun.bitloop")))).toBe(true); // the default
+    expect(readFileSync(at("s16.bitloop")).length).toBeGreaterThan(readFileSync(at("bun.bitloop")).length);
     const small = await cliInProcess([
       "compress",
       CLS,
@@ -144,9 +144,11 @@ describe("bitloop compress", () => {
       "--scale-bits",
       "8",
     ]);
-    expect(small.stdout).toContain("min-size 1024, params log8/fixed8");
+    expect(small.stdout).toContain("min-size 1024, params log8/integer");
+    // At 4 bits 8-bit scales are the default: the same bytes as without the flag.
+    expect(readFileSync(at("c8.bitloop")).equals(readFileSync(at("bun.bitloop")))).toBe(true);
     expect((await cliInProcess(["info", at("c8.bitloop")])).stdout).toMatch(
-      /^ {2}conv2d_44\.w_0\S* +Conv +\[50, 200, 1, 1\] +4 +32 +asym +log8\/fixed8 +hqq +[\d,]+ +4\.\d\d /m,
+      /^ {2}conv2d_44\.w_0\S* +Conv +\[50, 200, 1, 1\] +4 +32 +asym +log8\/int +hqq +[\d,]+ +4\.\d\d /m,
     );
     const alias = await cliInProcess([
       "compress",
@@ -169,7 +171,7 @@ describe("bitloop compress", () => {
     expect(bpw(wide.stdout)).toBeGreaterThan(4.7);
     expect(bpw(small.stdout)).toBeLessThan(bpw(wide.stdout) - 0.1);
     const compact = await cliInProcess(["compress", CLS, "-o", at("s8.bitloop"), "--bits", "8", "--scale-bits", "8"]);
-    expect(compact.stdout).toContain("8-bit, per channel, asymmetric, hqq, min-size 1024, params log8/fixed8");
+    expect(compact.stdout).toContain("8-bit, per channel, asymmetric, hqq, min-size 1024, params log8/integer");
     const sym32 = await cliInProcess(["compress", CLS, "-o", at("s32.bitloop"), "--symmetric", "--scale-bits", "32"]);
     expect(sym32.stdout).toContain("params float32");
     expect((await cliInProcess(["info", at("s32.bitloop")])).stdout).toMatch(/ +sym +fp32 +hqq /);

@@ -172,15 +172,17 @@ describe("quantize() with compact parameters", () => {
 });
 
 describe("compressModel's parameter storage", () => {
-  test("fp16 scales with integer zeros unless asked; log8 brings fixed8 zeros along; --scale-bits widths", () => {
-    expect(paramStorage({})).toEqual({ scaleDtype: "float16", zeroPoint: "integer" });
-    expect(paramStorage({})).toEqual({ scaleDtype: "float16", zeroPoint: "integer" });
-    expect(paramStorage({ scaleDtype: "log8" })).toEqual({ scaleDtype: "log8", zeroPoint: "fixed8" });
-    expect(paramStorage({ scaleDtype: "log8", zeroPoint: "float" })).toEqual({
+  test("log8 scales at 2-4 bits and fp16 above, integer zeros unless asked; --scale-bits widths", () => {
+    for (const bits of [2, 3, 4]) expect(paramStorage({}, bits)).toEqual({ scaleDtype: "log8", zeroPoint: "integer" });
+    for (const bits of [5, 8]) expect(paramStorage({}, bits)).toEqual({ scaleDtype: "float16", zeroPoint: "integer" });
+    expect(paramStorage({ scaleDtype: "float32" }, 4)).toEqual({ scaleDtype: "float32", zeroPoint: "integer" });
+    expect(paramStorage({ scaleDtype: "log8" }, 8)).toEqual({ scaleDtype: "log8", zeroPoint: "integer" });
+    expect(paramStorage({ zeroPoint: "fixed8" }, 4)).toEqual({ scaleDtype: "log8", zeroPoint: "fixed8" });
+    expect(paramStorage({ scaleDtype: "log8", zeroPoint: "float" }, 4)).toEqual({
       scaleDtype: "log8",
       zeroPoint: "float",
     });
-    expect(scaleBitsOptions(8)).toEqual({ scaleDtype: "log8", zeroPoint: "fixed8" });
+    expect(scaleBitsOptions(8)).toEqual({ scaleDtype: "log8", zeroPoint: "integer" });
     expect(scaleBitsOptions(16)).toEqual({ scaleDtype: "float16", zeroPoint: "integer" });
     expect(scaleBitsOptions(32)).toEqual({ scaleDtype: "float32", zeroPoint: "integer" });
     expect(() => scaleBitsOptions(12)).toThrow(/8, 16 or 32/);
@@ -188,8 +190,8 @@ describe("compressModel's parameter storage", () => {
 
   test("compressModel stores what the options say, and compact parameters cost less", () => {
     const model = compressFixture();
-    const compact = compressModel(model, { bits: 4, blockSize: 32, minSize: 0, ...scaleBitsOptions(8) });
-    const wide = compressModel(model, { bits: 4, blockSize: 32, minSize: 0 });
+    const compact = compressModel(model, { bits: 4, blockSize: 32, minSize: 0, zeroPoint: "fixed8" });
+    const wide = compressModel(model, { bits: 4, blockSize: 32, minSize: 0, ...scaleBitsOptions(16) });
     expect(compact.model.graph.quantized.size).toBeGreaterThan(0);
     for (const q of compact.model.graph.quantized.values()) {
       expect([q.scaleDtype, q.zeroPoint, q.scaleRef! > 0]).toEqual(["log8", "fixed8", true]);

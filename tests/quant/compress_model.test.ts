@@ -61,7 +61,7 @@ describe("compressModel()", () => {
       expect(layer).toMatchObject({ bits: 3, blockSize: 5, symmetric: false, algorithm: "mse", sqnr });
       expect(layer.bytesAfter).toBe(Math.ceil(storageBits(q).total / 8));
       expect(layer.bytesBefore).toBe(original.length * 4);
-      expect(q.scaleDtype).toBe("float16");
+      expect(q.scaleDtype).toBe("log8"); // the default at 2–4 bits
       expect(q.zeroPoint).toBe("integer");
     }
     const t = report.totals;

@@ -22,7 +22,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function bitloopRun(bits: number, block: number): Promise<Float32Array> {
   const model = await loadModel(zooPath("ppocr_cls"));
   prepareForCompression(model);
-  const { model: small } = compressModel(model, { bits, blockSize: block });
+  // fp32 scales, as the .mnn file stores them (MNN has no log8 encoding).
+  const { model: small } = compressModel(model, { bits, blockSize: block, scaleDtype: "float32" });
   const session = await InferenceSession.create(small);
   const out = await session.run({ [session.inputNames[0]!]: mnnNpy("cls.input.npy") });
   return out[session.outputNames[0]!]!.data as Float32Array;
