@@ -52,7 +52,7 @@ export const gemm: OpDefinition = {
     const y = allocate(a.type, m * n) as FloatArray;
     const av = { data: a.data as FloatArray, offset: 0, rowStride: transA ? 1 : k, colStride: transA ? m : 1 };
     const bv = { data: b.data as FloatArray, offset: 0, rowStride: transB ? 1 : n, colStride: transB ? k : 1 };
-    multiplyMatrices(av, bv, y, 0, m, n, k, alpha, new Float64Array(4 * k));
+    multiplyMatrices(av, bv, y, 0, m, n, k, alpha);
     if (c) {
       const cd = c.data as FloatArray;
       for (let i = 0; i < m; i++) {

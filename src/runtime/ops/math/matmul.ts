@@ -9,7 +9,7 @@ import { Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { broadcastIndex, broadcastShapes } from "../shape_util.ts";
 import { FLOATS, required, requireDType, requireSameDType } from "./_dtypes.ts";
-import { type FloatArray, multiplyMatrices } from "./multiply_matrices.ts";
+import { type FloatArray, multiplyMatrices, panelElements } from "./multiply_matrices.ts";
 
 /** ONNX MatMul (float32, float64). */
 export const matmul: OpDefinition = {
@@ -43,7 +43,7 @@ export const matmul: OpDefinition = {
     const out = allocate(a.type, aIndex.length * m * n) as FloatArray;
     const av = { data: a.data as FloatArray, offset: 0, rowStride: k, colStride: 1 };
     const bv = { data: b.data as FloatArray, offset: 0, rowStride: n, colStride: 1 };
-    const panel = new Float64Array(4 * k);
+    const panel = new Float64Array(panelElements(n, k));
     const batches = aIndex.length;
     if (batches > 1 && bBatch.every((d) => d === 1) && aBatch.reduce((x, d) => x * d, 1) === batches) {
       // One B for every batch of a full A (e.g. [1, T, K] · [K, N]): one (batches·M)×K product.

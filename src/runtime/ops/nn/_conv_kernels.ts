@@ -1,7 +1,8 @@
 /**
  * Scalar float32 kernels behind Conv, over a three-axis (depth, height, width) geometry; 1-D and 2-D
  * convolutions run with neutral leading axes. `im2row` lays each output position's receptive field out
- * as one contiguous row (the B operand of {@link gemmNT}); `depthwisePlane` convolves one channel directly.
+ * as one contiguous row (read transposed as the B operand of `multiplyMatrices`); `depthwisePlane` convolves one
+ * channel directly.
  * @module
  */
 

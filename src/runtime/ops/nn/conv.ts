@@ -9,7 +9,7 @@ import { Tensor } from "../../../graph/tensor.ts";
 import type { Node } from "../../../graph/graph.ts";
 import type { Attrs, OpDefinition } from "../../op.ts";
 import { depthwisePlane, type Geometry3, im2row, transposeColumns } from "./_conv_kernels.ts";
-import { gemmNT } from "./_gemm.ts";
+import { multiplyMatrices, panelElements } from "../math/multiply_matrices.ts";
 import { AUTO_PAD_VALUES, resolveWindow, toThreeAxes, type Window } from "./_window.ts";
 
 /** Upper bound on the floats of one chunk of patches (16 MiB). */
@@ -84,6 +84,7 @@ export function convolve(x: Tensor, w: Tensor, b: Tensor | undefined, attrs: Att
     win.padsBegin.every((p) => p === 0) && win.padsEnd.every((p) => p === 0);
   const chunk = Math.max(4, Math.min(outPlane, Math.floor(PATCH_CHUNK_FLOATS / kSize)));
   const patches = patchBuffer(chunk * kSize);
+  const panel = new Float64Array(panelElements(chunk, kSize));
   for (let n = 0; n < batch; n++) {
     for (let gi = 0; gi < group; gi++) {
       const xOff = (n * channels + gi * cPerGroup) * inPlane;
@@ -91,17 +92,19 @@ export function convolve(x: Tensor, w: Tensor, b: Tensor | undefined, attrs: Att
         const end = Math.min(outPlane, first + chunk);
         if (pointwise) transposeColumns(xd, xOff, cPerGroup, inPlane, first, end, patches);
         else im2row(xd, xOff, cPerGroup, g, first, end, patches);
-        gemmNT(mPerGroup, end - first, kSize, {
-          a: wd,
-          aOffset: gi * mPerGroup * kSize,
-          b: patches,
-          bOffset: 0,
-          c: out,
-          cOffset: (n * filters + gi * mPerGroup) * outPlane + first,
-          ldc: outPlane,
-          bias: bd,
-          biasOffset: gi * mPerGroup,
-        });
+        // weights [m, k] (rows kSize apart) times patchesᵀ: patches are [n, k], read as k×n.
+        multiplyMatrices(
+          { data: wd, offset: gi * mPerGroup * kSize, rowStride: kSize, colStride: 1 },
+          { data: patches, offset: 0, rowStride: 1, colStride: kSize },
+          out,
+          (n * filters + gi * mPerGroup) * outPlane + first,
+          mPerGroup,
+          end - first,
+          kSize,
+          1,
+          panel,
+          { ldc: outPlane, ...(bd ? { bias: bd, biasOffset: gi * mPerGroup } : {}) },
+        );
       }
     }
   }
