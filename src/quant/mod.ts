@@ -16,12 +16,15 @@
  * @module
  */
 export * from "./balanced_rounding.ts";
+export * from "./bias_correction.ts";
+export * from "./channel_statistics.ts";
 export * from "./clip_search.ts";
 export * from "./compress_model.ts";
 export * from "./compress_report.ts";
 export * from "./compression_policy.ts";
 export * from "./dequantize.ts";
 export * from "./dequantize_model.ts";
+export * from "./expected_input_means.ts";
 export * from "./fp16.ts";
 export * from "./grid.ts";
 export * from "./group_layout.ts";

@@ -4,13 +4,15 @@
  * become initializers (PaddleOCR and Silero keep their weights there), nodes are sorted, constant
  * sub-graphs are folded (a `Transpose` or `Reshape` of a weight becomes the weight; inside If branches
  * too, reading the outer graph's weights), BatchNormalization is folded into the Conv before it (so the
- * quantized weight already carries its scale), byte-identical constants are merged into one, and constants nothing reads any more are dropped. Lives in the runtime because folding constants runs the reference kernels; `compressModel`
+ * quantized weight already carries its scale; what each BatchNormalization said about its output is
+ * recorded for data-free bias correction, `src/quant/channel_statistics.ts`), byte-identical constants are merged into one, and constants nothing reads any more are dropped. Lives in the runtime because folding constants runs the reference kernels; `compressModel`
  * (`src/quant/`) takes the result.
  * @module
  */
 import { UnsupportedOpError } from "../errors.ts";
 import type { Model } from "../graph/graph.ts";
-import { foldBatchNorm } from "../graph/passes/fold_batch_norm.ts";
+import { batchNormStatistics, type ChannelStatistics, foldBatchNorm } from "../graph/passes/fold_batch_norm.ts";
+import { recordChannelStatistics } from "../quant/channel_statistics.ts";
 import { dropUnusedInitializers } from "../graph/passes/drop_unused_initializers.ts";
 import { foldConstantNodes } from "../graph/passes/fold_constant_nodes.ts";
 import { mergeDuplicateInitializers } from "../graph/passes/merge_duplicate_initializers.ts";
@@ -26,6 +28,11 @@ export interface PrepareReport {
   foldedNodes: number;
   /** BatchNormalization nodes folded into the Conv before them. */
   batchNorms: number;
+  /**
+   * Values of the main graph whose per-channel mean and deviation are known from a BatchNormalization
+   * (folded or not), recorded for `compressModel`'s data-free bias correction.
+   */
+  statistics: number;
   /** Constants that were byte-identical copies of another, merged into it. */
   merged: number;
   /** Constants no node reads any more, dropped. */
@@ -59,8 +66,18 @@ export function prepareForCompression(model: Model): PrepareReport {
     if (!(error instanceof UnsupportedOpError)) throw error;
     notes.push(`constant sub-graphs were not folded: ${error.message}`);
   }
-  const batchNorms = foldBatchNorm(model.graph);
+  const statistics = new Map<string, ChannelStatistics>();
+  for (const node of model.graph.nodes) {
+    const stats = node.op === "BatchNormalization" && node.outputs.length === 1 &&
+      batchNormStatistics(model.graph, node);
+    if (stats) statistics.set(node.outputs[0]!, stats);
+  }
+  const batchNorms = foldBatchNorm(model.graph, { statistics });
+  for (const name of [...statistics.keys()]) {
+    if (!model.graph.nodes.some((n) => n.outputs.includes(name))) statistics.delete(name);
+  }
+  recordChannelStatistics(model, statistics);
   const merged = mergeDuplicateInitializers(model.graph);
   const dropped = dropUnusedInitializers(model.graph);
-  return { constantNodes, foldedNodes, batchNorms, merged, dropped, notes };
+  return { constantNodes, foldedNodes, batchNorms, statistics: statistics.size, merged, dropped, notes };
 }

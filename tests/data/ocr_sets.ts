@@ -6,13 +6,13 @@
  *   replaced by the next seeded line), fonts taken in turn from the six core DejaVu fonts.
  * - cls: shorter lines rendered the same way, each upright (label 0) and rotated by 180° (label 1),
  *   PaddleOCR's direction-classifier labels.
- * - det: 320×320 pages with 4–5 lines each at seeded positions, sizes (20–26 pt), fonts, text shades and
- *   light backgrounds.
+ * - det: 320×320 document pages (body text, headings, sparse labels, receipts, lists) with 3–14 lines each at
+ *   seeded positions, sizes (14–32 pt), fonts, dark inks and light papers (`det_page_layout.ts`).
  * @module
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { seededRandom } from "../_random.ts";
 import { cached, readJson, sourceHash, writeJson } from "./_cache.ts";
+import { detPageLayouts } from "./det_page_layout.ts";
 import {
   CORE_FONTS,
   encodePpm,
@@ -59,7 +59,7 @@ export const REC_MAX_WIDTH = 320;
 /** Side of a det page, in pixels. */
 export const PAGE_SIZE = 320;
 
-const SOURCES = sourceHash(["ocr_sets.ts", "render_text.ts", "text_lines.ts"]);
+const SOURCES = sourceHash(["ocr_sets.ts", "render_text.ts", "text_lines.ts", "det_page_layout.ts"]);
 
 interface LineManifest {
   imageMagick: string;
@@ -131,37 +131,18 @@ interface PageManifest {
   pages: { lines: PageLine[]; background: string; file: string }[];
 }
 
-/** Detector pages: 4 by default, 320×320, 4–5 lines each. */
+/**
+ * Detector pages: 15 by default, 320×320 documents of five kinds in turn (body text, heading, sparse
+ * labels, receipt, list in mixed fonts; `det_page_layout.ts`), 14–32 pt, dark text on light paper.
+ */
 export function detPageSet(options: OcrSetOptions = {}): PageSample[] {
-  const spec = { sources: SOURCES, set: "det", count: options.count ?? 4, seed: options.seed ?? 320, size: PAGE_SIZE };
+  const spec = { sources: SOURCES, set: "det", count: options.count ?? 15, seed: options.seed ?? 320, size: PAGE_SIZE };
   const dir = cached("ocr-det", spec, (tmp) => {
-    const next = seededRandom(spec.seed);
-    const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-    const texts = randomTextLines(spec.count * 5, spec.seed + 1);
-    const pages: PageManifest["pages"] = [];
-    for (let p = 0; p < spec.count; p++) {
-      const count = int(4, 5);
-      const lines: PageLine[] = [];
-      let y = int(8, 24);
-      for (let i = 0; i < count; i++) {
-        const pointsize = int(20, 26);
-        y += Math.round(pointsize * 1.2) + int(14, 30);
-        const shade = int(0, 64).toString(16).padStart(2, "0");
-        lines.push({
-          text: texts[p * 5 + i]!,
-          font: CORE_FONTS[int(0, CORE_FONTS.length - 1)]!,
-          pointsize,
-          x: int(8, 40),
-          y: Math.min(y, spec.size - 12),
-          color: `#${shade}${shade}${shade}`,
-        });
-      }
-      const tone = int(232, 255).toString(16);
-      const background = `#${tone}${tone}${tone}`;
-      const file = `page_${p}.ppm`;
-      writeFileSync(tmp + file, encodePpm(renderPage(lines, spec.size, background)));
-      pages.push({ lines, background, file });
-    }
+    const pages: PageManifest["pages"] = detPageLayouts(spec.count, spec.seed, spec.size).map((page, p) => {
+      const file = `page_${String(p).padStart(2, "0")}.ppm`;
+      writeFileSync(tmp + file, encodePpm(renderPage(page.lines, spec.size, page.background)));
+      return { ...page, file };
+    });
     writeJson(`${tmp}manifest.json`, { imageMagick: imageMagickVersion(), pages } satisfies PageManifest);
   });
   return readJson<PageManifest>(`${dir}manifest.json`).pages.map((p) => ({

@@ -46,13 +46,14 @@ describe("OCR data sets", () => {
     }
   });
 
-  test("det: 4 pages of 320×320 with 4–5 lines each, and dark text on them", () => {
+  test("det: 15 pages of 320×320 with 3–14 lines each, 14–32 pt, and dark text on them", () => {
     const pages = detPageSet();
-    expect(pages.length).toBe(4);
+    expect(pages.length).toBe(15);
     for (const p of pages) {
       expect([p.image.width, p.image.height]).toEqual([PAGE_SIZE, PAGE_SIZE]);
-      expect(p.lines.length).toBeGreaterThanOrEqual(4);
-      expect(p.lines.length).toBeLessThanOrEqual(5);
+      expect(p.lines.length).toBeGreaterThanOrEqual(3);
+      expect(p.lines.length).toBeLessThanOrEqual(14);
+      for (const l of p.lines) expect(l.pointsize >= 14 && l.pointsize <= 32 && l.y <= PAGE_SIZE).toBe(true);
       const dark = p.image.pixels.filter((v) => v < 100).length / p.image.pixels.length;
       expect(dark).toBeGreaterThan(0.01);
       expect(dark).toBeLessThan(0.3);

@@ -79,6 +79,27 @@ describe("compressModel()", () => {
     expect(again.model.graph.quantized.get("w_dw")!.bits).toBe(8);
   });
 
+  test("smallSize puts weights from minSize up to it at smallBits (off by default); a policy rule's bits win", () => {
+    const bitsOf = (o: Parameters<typeof compressModel>[1]) => {
+      const q = compressModel(compressFixture(), o).model.graph.quantized;
+      return Object.fromEntries(sorted(q.keys()).map((k) => [k, q.get(k)!.bits]));
+    };
+    const plain = bitsOf({ bits: 3, minSize: 200 });
+    expect(Object.values(plain).every((b) => b === 3)).toBe(true);
+    // Sizes: w_conv 3456, table 600, w_ct 384, w_mm 240, w_dw 216, W 192 (under minSize: float); w_sq is
+    // read in two layouts and stays float either way.
+    expect(bitsOf({ bits: 3, minSize: 200, smallSize: 500 })).toEqual({
+      ...plain,
+      w_ct: 8,
+      w_mm: 8,
+      w_dw: 8,
+    });
+    const policy = parseCompressionPolicy({ "w_dw": { bits: 4 } });
+    expect(bitsOf({ bits: 3, minSize: 200, smallSize: 500, smallBits: 6, policy })).toMatchObject({ w_dw: 4, w_mm: 6 });
+    expect(bitsOf({ bits: 8, minSize: 200, smallSize: 500, smallBits: 6 }).w_mm).toBe(8);
+    expect(() => compressModel(compressFixture(), { smallBits: 9 })).toThrow(RangeError);
+  });
+
   test("a policy applies its rules in order by weight or node name, globs included, and reports unused ones", () => {
     const policy = parseCompressionPolicy([
       { match: "*", bits: 3 },

@@ -5,6 +5,10 @@
  * four BatchNormalization parameters are initializers, the BatchNormalization has a single output, and
  * nothing else (no other node, subgraph or graph output) reads the Conv's output. Initializers that no
  * node reads any more are dropped; ones still in use stay.
+ *
+ * Folding loses what the BatchNormalization knew about its output: per channel it is distributed with
+ * mean β and standard deviation |γ| over the training data. Pass a `statistics` map to keep that, by
+ * output value name (data-free bias correction in `src/quant/` uses it).
  * @module
  */
 import type { Graph, Node } from "../graph.ts";
@@ -12,6 +16,33 @@ import { Tensor, toNumbers } from "../tensor.ts";
 import { outerReads } from "./sort_topologically.ts";
 
 const ONNX_DOMAINS = new Set(["", "ai.onnx"]);
+
+/** Per-channel distribution of a value, as a BatchNormalization describes its output: mean β, deviation |γ|. */
+export interface ChannelStatistics {
+  /** Mean per channel (β). */
+  mean: Float64Array;
+  /** Standard deviation per channel (|γ|). */
+  std: Float64Array;
+}
+
+/** Options for {@link foldBatchNorm}. */
+export interface FoldBatchNormOptions {
+  /** Filled with the output statistics of every folded BatchNormalization, by output value name. */
+  statistics?: Map<string, ChannelStatistics>;
+}
+
+/**
+ * The output statistics of an inference BatchNormalization whose γ and β are initializers (in `graph`),
+ * or undefined when they are not.
+ */
+export function batchNormStatistics(graph: Graph, bn: Node): ChannelStatistics | undefined {
+  const gamma = graph.initializers.get(bn.inputs[1] ?? "");
+  const beta = graph.initializers.get(bn.inputs[2] ?? "");
+  if (!gamma || !beta || gamma.type === "string" || beta.type === "string" || gamma.size !== beta.size) {
+    return undefined;
+  }
+  return { mean: Float64Array.from(toNumbers(beta)), std: Float64Array.from(toNumbers(gamma), Math.abs) };
+}
 
 /** How many nodes read each value (inputs and subgraph reads), counting graph outputs as readers. */
 function readerCounts(graph: Graph): Map<string, number> {
@@ -71,7 +102,7 @@ function foldedParameters(
 
 /**
  * Folds every eligible Conv → BatchNormalization pair in `graph` (and its subgraphs). Returns how many
- * BatchNormalization nodes were removed.
+ * BatchNormalization nodes were removed; `options.statistics` receives what they said about their outputs.
  *
  * @example
  * ```ts
@@ -80,10 +111,12 @@ function foldedParameters(
  * console.log(`${foldBatchNorm(model.graph)} BatchNormalization nodes folded`);
  * ```
  */
-export function foldBatchNorm(graph: Graph): number {
+export function foldBatchNorm(graph: Graph, options: FoldBatchNormOptions = {}): number {
   let folded = 0;
   for (const node of graph.nodes) {
-    for (const attr of Object.values(node.attributes)) if (attr.kind === "graph") folded += foldBatchNorm(attr.value);
+    for (const attr of Object.values(node.attributes)) {
+      if (attr.kind === "graph") folded += foldBatchNorm(attr.value, options);
+    }
   }
   const producer = new Map<string, Node>();
   for (const node of graph.nodes) for (const o of node.outputs) if (o) producer.set(o, node);
@@ -101,6 +134,8 @@ export function foldBatchNorm(graph: Graph): number {
     if (conv.outputs[0] !== convOut || readers.get(convOut) !== 1) continue;
     const params = foldedParameters(graph, conv, bn);
     if (!params) continue;
+    const stats = options.statistics && batchNormStatistics(graph, bn);
+    if (stats) options.statistics!.set(bn.outputs[0]!, stats);
     const weightName = freshName(graph, taken, conv.inputs[1]!);
     const biasName = freshName(graph, taken, conv.inputs[2] || `${conv.inputs[1]}_bias`);
     graph.initializers.set(weightName, params.weight);
