@@ -3,8 +3,15 @@
 //!
 //! Packed B (built once by [`pack`]): `ceil(n/8)` panels of 8 columns; panel `p` is
 //! `[colbias: 8 × f32][k rows × 8 × f32]`, columns past `n` padded with zeros. The microkernel keeps an
-//! `MR × 8` tile of C in registers (splat one A element, two B vectors, `2·MR` multiply-adds per k);
-//! the relaxed variant uses `f32x4.relaxed_madd` (fused on CPUs with FMA), the others multiply then add.
+//! `MR × 8` tile of C in registers (splat one A element, two B vectors, `2·MR` multiply-adds per k) and
+//! applies the activation to each tile right after storing it; the relaxed variant uses
+//! `f32x4.relaxed_madd` (fused on CPUs with FMA), the others multiply then add. Every output is
+//! `bias + Σ_k` in increasing `k` in every build, so the SIMD128 build gives the same bits on every engine.
+//!
+//! `MR = 4` on SIMD128: 8 accumulators + 4 splats + 2 B vectors + 1 product temporary fit the 15 vector
+//! registers V8 allocates on x64 however LLVM orders the loads. With `6 × 8` LLVM's wasm kept all six
+//! splats live next to the 12 accumulators (20 values); `4 × 8` ran up to ~20 % faster under V8
+//! and JavaScriptCore in interleaved runs of the PP-OCR det conv shapes (BENCHMARKS.md).
 
 #[cfg(target_feature = "simd128")]
 use core::arch::wasm32::*;
@@ -14,9 +21,6 @@ use crate::activation::{self, Act};
 /// Columns per packed panel.
 pub const NR: usize = 8;
 /// Rows per register tile of this variant.
-#[cfg(target_feature = "simd128")]
-pub const MR: usize = 6;
-#[cfg(not(target_feature = "simd128"))]
 pub const MR: usize = 4;
 /// Bytes of packed B a panel block may take before the row loop moves to the next block.
 const PANEL_BLOCK_BYTES: usize = 256 * 1024;
@@ -80,20 +84,17 @@ pub unsafe fn gemm(
                 let bp = packed.add(p * panel_len);
                 let cp = c.add(i * ldc + p * NR);
                 match rows {
-                    1 => tile::<1>(k, ai, lda, bp, rb, cp, ldc, cols),
-                    2 => tile::<2>(k, ai, lda, bp, rb, cp, ldc, cols),
-                    3 => tile::<3>(k, ai, lda, bp, rb, cp, ldc, cols),
-                    #[cfg(target_feature = "simd128")]
-                    4 => tile::<4>(k, ai, lda, bp, rb, cp, ldc, cols),
-                    #[cfg(target_feature = "simd128")]
-                    5 => tile::<5>(k, ai, lda, bp, rb, cp, ldc, cols),
-                    _ => tile::<MR>(k, ai, lda, bp, rb, cp, ldc, cols),
+                    1 => tile::<1>(k, ai, lda, bp, rb, cp, ldc, cols, act),
+                    2 => tile::<2>(k, ai, lda, bp, rb, cp, ldc, cols, act),
+                    3 => tile::<3>(k, ai, lda, bp, rb, cp, ldc, cols, act),
+                    _ => tile::<MR>(k, ai, lda, bp, rb, cp, ldc, cols, act),
                 }
             }
             i += rows;
         }
         p0 = p1;
     }
+    #[cfg(not(target_feature = "simd128"))]
     activation::apply_rows(c, m, n, ldc, act);
 }
 
@@ -122,6 +123,7 @@ unsafe fn tile<const R: usize>(
     c: *mut f32,
     ldc: usize,
     cols: usize,
+    act: &Act,
 ) {
     let bias0 = v128_load(bp as *const v128);
     let bias1 = v128_load(bp.add(4) as *const v128);
@@ -133,21 +135,17 @@ unsafe fn tile<const R: usize>(
             acc[r][1] = f32x4_add(acc[r][1], rb);
         }
     }
-    let mut w = bp.add(NR);
-    let mut ar = [a; R];
-    for r in 0..R {
-        ar[r] = a.add(r * lda);
-    }
-    for _ in 0..k {
-        let w0 = v128_load(w as *const v128);
-        let w1 = v128_load(w.add(4) as *const v128);
+    let w = bp.add(NR);
+    // Every operand is addressed from a fixed base plus `kk`: no pointer chain to carry across rows.
+    for kk in 0..k {
+        let wk = w.add(kk * NR);
+        let w0 = v128_load(wk as *const v128);
+        let w1 = v128_load(wk.add(4) as *const v128);
         for r in 0..R {
-            let av = v128_load32_splat(ar[r] as *const u32);
+            let av = v128_load32_splat(a.add(r * lda + kk) as *const u32);
             acc[r][0] = madd(av, w0, acc[r][0]);
             acc[r][1] = madd(av, w1, acc[r][1]);
-            ar[r] = ar[r].add(1);
         }
-        w = w.add(NR);
     }
     for r in 0..R {
         let (y0, y1) = (acc[r][0], acc[r][1]);
@@ -164,6 +162,9 @@ unsafe fn tile<const R: usize>(
             }
         }
     }
+    // Out of line and on the tile just stored (still in L1): inlining the activations here made the
+    // function large enough that JavaScriptCore spilled the accumulators of the k loop (2× slower).
+    activation::apply_rows(c, R, cols, ldc, act);
 }
 
 #[cfg(not(target_feature = "simd128"))]
@@ -178,6 +179,7 @@ unsafe fn tile<const R: usize>(
     c: *mut f32,
     ldc: usize,
     cols: usize,
+    _act: &Act,
 ) {
     let mut acc = [[0f32; NR]; R];
     for r in 0..R {

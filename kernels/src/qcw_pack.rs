@@ -27,6 +27,8 @@ pub const NR: usize = 8;
 pub const BIAS_BYTES: usize = 32;
 /// Bytes of per-block metadata (scale, offset, colsum for 8 columns).
 pub const META_BYTES: usize = 96;
+/// Largest block (k elements) the integer dot of one block may cover: 255 · 127 · 2^15 fits in i32.
+pub const MAX_BLOCK: usize = 1 << 15;
 
 /// Geometry shared by the packer and the GEMM.
 #[derive(Clone, Copy)]
@@ -55,7 +57,7 @@ impl Geometry {
         let kp = k.div_ceil(8) * 8;
         let bl = if bs == 0 || bs >= kp { kp } else { bs };
         // 255 · 127 · bl must stay inside i32 for the block's integer dot (with room for the zero terms).
-        if bl > (1 << 15) {
+        if bl > MAX_BLOCK {
             return Err(Status::Overflow);
         }
         let nb = k.div_ceil(bl);

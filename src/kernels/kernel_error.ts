@@ -11,7 +11,7 @@ const NAMES = new Map<number, string>(Object.entries(KernelStatus).map(([name, c
  *
  * @example
  * ```ts
- * const e = new KernelError("f32-gemm-6x8-relaxed", 2, "m=0, n=4, k=4");
+ * const e = new KernelError("f32-gemm-4x8-relaxed", 2, "m=0, n=4, k=4");
  * if (e.statusName !== "BadShape" || !e.message.includes("m=0")) throw new Error("message");
  * ```
  */

@@ -45,7 +45,7 @@ const NATIVE_PLACEHOLDER_BYTES = 64;
 
 /** The kernel names of a build, in the naming grammar `<types>-<op>-<tile>-<variant>`. */
 export interface KernelNames {
-  /** e.g. `f32-gemm-6x8-relaxed`. */
+  /** e.g. `f32-gemm-4x8-relaxed`. */
   f32Gemm: string;
   /** e.g. `f32-qd8-quantize-rows-relaxed`. */
   qd8Quantize: string;
@@ -55,7 +55,7 @@ export interface KernelNames {
   qc4w: string;
   /** e.g. `qd8-f32-qc2w-gemm-4x8c4-relaxed`. */
   qc2w: string;
-  /** e.g. `f32-conv2d-im2col-6x8-relaxed`. */
+  /** e.g. `f32-conv2d-im2col-4x8-relaxed`. */
   conv2d: string;
   /** e.g. `f32-dwconv2d-chw-relaxed` (3×3 and 5×5 undilated convs take a 16-wide fast path). */
   dwconv2d: string;

@@ -39,9 +39,19 @@ function weights(n: number, k: number, bits: 2 | 4 | 8, blockSize: number, asym:
   return w;
 }
 
-/** Random and odd-edge shapes (k not a multiple of 8, the block, or the tile; n not a multiple of 8). */
+/** Random and odd-edge shapes (k not a multiple of 8, the block, or the tile; n not a multiple of 8; m past one row tile). */
 function shapes(): Array<[number, number, number]> {
-  const fixed: Array<[number, number, number]> = [[1, 1, 1], [6, 8, 8], [7, 9, 13], [2, 16, 64], [13, 17, 67]];
+  const fixed: Array<[number, number, number]> = [
+    [1, 1, 1],
+    [6, 8, 8],
+    [7, 9, 13],
+    [2, 16, 64],
+    [13, 17, 67],
+    // past one 8-row tile (the widest): remainders 7, 6 and 1
+    [15, 9, 24],
+    [14, 8, 16],
+    [17, 11, 40],
+  ];
   const next = seededRandom(31);
   for (let i = 0; i < 6; i++) fixed.push([randomInt(next, 1, 15), randomInt(next, 1, 30), randomInt(next, 1, 100)]);
   return fixed;
