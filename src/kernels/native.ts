@@ -4,10 +4,12 @@
  * 2x4c8), `dotprod` (`sdot`, 1x4c4) — each compiled with its own target attribute, so the library loads
  * on any aarch64; the dispatch table calls a variant only when `/proc/self/auxv` says the CPU has it.
  *
- * Weights are repacked for it by {@link packNativeQcw}: signed codes `s = u - 2^(bits-1)` as `[n][kp]`
- * int8 (kp = k rounded up to 8, zero padding), plus per column and block the sum of `s`, from which
- * the kernel restores `Σ(qa - za)·u` exactly (see kernels/native/qd8_f32_qcw_gemm.c). The float
- * epilogue runs in C with the reference's float32 steps; the activation runs here, by the reference.
+ * Weights are repacked for it by {@link packNativeQcw}: `kp·bits/8` bytes per column (kp = k rounded up
+ * to 8) — 8-bit codes as signed bytes `u - 128`, 4-bit and 2-bit codes kept packed two and four to a
+ * byte, unsigned, in 32- and 8-code groups the NEON loops unpack with a mask and a shift (layout:
+ * kernels/native/README.md) — plus per column and block the sum of the stored codes, from which the
+ * kernel restores `Σ(qa - za)·u` exactly (see kernels/native/qd8_f32_qcw_gemm.c). The float epilogue
+ * runs in C with the reference's float32 steps; the activation runs here, by the reference.
  * @module
  */
 import { currentFfi, type FfiSymbol, type NativeLibrary } from "../platform/ffi.ts";
@@ -24,7 +26,7 @@ export type NativeVariant = "i8mm" | "dotprod";
 export const NATIVE_TILES: Readonly<Record<NativeVariant, string>> = { i8mm: "2x4c8", dotprod: "1x4c4" };
 
 /** The export ABI these bindings expect (`bl_native_abi_version()`). */
-export const NATIVE_ABI_VERSION = 1;
+export const NATIVE_ABI_VERSION = 2;
 
 /** Longest block (k when per channel) the int32 arithmetic is exact for: 255·255·len < 2^31. */
 export const NATIVE_MAX_BLOCK = 32768;
@@ -58,10 +60,13 @@ export interface NativeQcw {
   blockLength: number;
   /** Blocks per column. */
   blocks: number;
-  /** Signed codes `u - 2^(bits-1)`, `[n][kp]`. */
-  s: Int8Array;
-  /** Σ s per column and block, `[n][blocks]`. */
-  sSum: Int32Array;
+  /**
+   * The codes in the native layout, `n` columns of `kp·bits/8` bytes: 8-bit as signed bytes `u - 128`;
+   * 2- and 4-bit unsigned and packed (see {@link nativeQcwBytes}).
+   */
+  codes: Uint8Array;
+  /** Σ of the stored codes (8-bit: `u - 128`; 2/4-bit: `u`) per column and block, `[n][blocks]`. */
+  codeSum: Int32Array;
   /** Scales, `[n][blocks]`. */
   scales: Float32Array;
   /** Offsets, `[n][blocks]`. */
@@ -71,12 +76,32 @@ export interface NativeQcw {
 }
 
 /**
- * Repacks plain weights (already validated by the wasm packer) for the native kernels.
+ * Bytes the native layout holds for `n × k` codes of `bits` bits: `n·ceil8(k)·bits/8` (4-bit: half a byte
+ * per code, 2-bit: a quarter; only the ≤ 7 codes of k's padding to 8 are extra).
  *
  * @example
  * ```ts
- * const p = packNativeQcw({ n: 1, k: 3, bits: 4, codes: new Uint8Array([9, 10, 0]), scales: new Float32Array([1]) });
- * if (p.kp !== 8 || p.s[0] !== 1 || p.s[2] !== -8 || p.s[3] !== 0 || p.sSum[0] !== -5) throw new Error("pack");
+ * if (nativeQcwBytes(96, 100, 4) !== 96 * 52) throw new Error("bytes");
+ * ```
+ */
+export function nativeQcwBytes(n: number, k: number, bits: 2 | 4 | 8): number {
+  return n * Math.ceil(k / 8) * bits;
+}
+
+/**
+ * Repacks plain weights for the native kernels. Inside each block (the last one ending at kp) the codes
+ * form groups of 32, then groups of 8; a group of G codes starting at position p takes the `B = G·bits/8`
+ * bytes from byte `p·bits/8` of its column, code i of it in byte `i % B` at bit `⌊i / B⌋·bits`. So a
+ * 32-group of 4-bit codes is 16 bytes with codes 0..15 in the low nibbles and 16..31 in the high ones.
+ * Throws a RangeError when `codes` has the wrong length or a code does not fit `bits`.
+ *
+ * @example
+ * ```ts
+ * const p = packNativeQcw({ n: 1, k: 3, bits: 4, codes: new Uint8Array([9, 10, 15]), scales: new Float32Array([1]) });
+ * // one 8-group of 4 bytes: byte i holds codes i (low nibble) and 4 + i (high nibble; padding 0)
+ * if (p.kp !== 8 || p.codes.length !== 4 || p.codes[0] !== 9 || p.codes[2] !== 15 || p.codeSum[0] !== 34) {
+ *   throw new Error("pack");
+ * }
  * ```
  */
 export function packNativeQcw(w: QcwWeights): NativeQcw {
@@ -84,14 +109,38 @@ export function packNativeQcw(w: QcwWeights): NativeQcw {
   const kp = Math.ceil(k / 8) * 8;
   const blocks = qcwBlocks(k, w.blockSize);
   const blockLength = qcwBlockLength(k, w.blockSize);
-  const h = 2 ** (bits - 1);
-  const s = new Int8Array(n * kp);
-  const sSum = new Int32Array(n * blocks);
+  if (w.codes.length !== n * k) {
+    throw new RangeError(`packNativeQcw: codes has ${w.codes.length} elements, expected n·k = ${n * k}`);
+  }
+  const columnBytes = (kp * bits) / 8;
+  const codes = new Uint8Array(n * columnBytes);
+  const codeSum = new Int32Array(n * blocks);
+  const top = 2 ** bits;
   for (let j = 0; j < n; j++) {
-    for (let kk = 0; kk < k; kk++) {
-      const v = w.codes[j * k + kk]! - h;
-      s[j * kp + kk] = v;
-      sSum[j * blocks + Math.floor(kk / blockLength)]! += v;
+    const col = j * columnBytes;
+    for (let b = 0; b < blocks; b++) {
+      const k0 = b * blockLength;
+      const k1 = Math.min(k0 + blockLength, kp);
+      const full = k0 + Math.floor((k1 - k0) / 32) * 32;
+      let sum = 0;
+      for (let kk = k0; kk < Math.min(k1, k); kk++) {
+        const u = w.codes[j * k + kk]!;
+        if (!(u < top)) {
+          throw new RangeError(`packNativeQcw: code ${u} at column ${j}, position ${kk} does not fit ${bits} bits`);
+        }
+        if (bits === 8) {
+          codes[col + kk] = u - 128;
+          sum += u - 128;
+          continue;
+        }
+        const g = kk < full ? 32 : 8;
+        const p = kk < full ? k0 + Math.floor((kk - k0) / 32) * 32 : full + Math.floor((kk - full) / 8) * 8;
+        const i = kk - p;
+        const bytes = (g * bits) / 8;
+        codes[col + (p * bits) / 8 + (i % bytes)]! |= u << (Math.floor(i / bytes) * bits);
+        sum += u;
+      }
+      codeSum[j * blocks + b] = sum;
     }
   }
   return {
@@ -101,8 +150,8 @@ export function packNativeQcw(w: QcwWeights): NativeQcw {
     bits,
     blockLength,
     blocks,
-    s,
-    sSum,
+    codes,
+    codeSum,
     scales: Float32Array.from(w.scales),
     offsets: Float32Array.from(qcwOffsets(w)),
     bias: w.bias === undefined ? new Float32Array(n) : Float32Array.from(w.bias),
@@ -155,12 +204,12 @@ export class NativeKernels {
       k,
       w.blockLength,
       w.blocks,
-      2 ** (w.bits - 1),
+      w.bits,
       q,
       a.scale,
       a.zeroPoint,
-      w.s,
-      w.sSum,
+      w.codes,
+      w.codeSum,
       w.scales,
       w.offsets,
       w.bias,

@@ -1,9 +1,12 @@
 // Runs inside arm64 Deno or Bun (under qemu, see native_arm64.test.ts): random qd8-f32-qcXw GEMMs
 // (odd shapes; 8, 4 and 2 bits; per channel and per block; symmetric and asymmetric) through the
-// dispatch table, compared exactly with qd8F32QcwGemmRef. Prints one JSON line: the backends chosen,
-// why the better ones declined, the kernels that ran, the case count and every mismatch.
+// dispatch table, compared exactly with qd8F32QcwGemmRef. 4- and 2-bit cases cover the packed layout's
+// 32-code groups, 8-code groups and odd k tails (blocks of 8, 16, 24, 40, 56, 64, 96 and per channel).
+// Prints one JSON line: the backends chosen, why the better ones declined, the kernels that ran, the case
+// count, every mismatch, and per bit width the padded code count and the native packed bytes.
 //   qemu-aarch64-static <deno> run -A tests/kernels/_native_gemm_check.ts
 import { loadKernels } from "../../src/kernels/dispatch.ts";
+import { packNativeQcw } from "../../src/kernels/native.ts";
 import { qcwBlocks, type QcwWeights, qd8F32QcwGemmRef } from "../../src/kernels/ref/qd8_f32_qcw_gemm_ref.ts";
 import { quantizeRowsRef } from "../../src/kernels/ref/quantize_rows_ref.ts";
 import type { Activation } from "../../src/kernels/activation.ts";
@@ -31,10 +34,24 @@ const CASES: Case[] = [
   [2, 5, 48, 2, 16, true, false, "none"],
   [16, 16, 256, 4, 64, false, true, "none"],
   [17, 19, 129, 8, 0, true, true, "none"],
+  [3, 4, 90, 8, 40, false, true, "none"],
+  [3, 6, 71, 4, 40, true, true, "none"],
+  [4, 5, 200, 4, 0, false, false, "none"],
+  [7, 3, 61, 4, 16, true, false, "relu"],
+  [5, 9, 113, 4, 56, false, true, "none"],
+  [2, 4, 15, 4, 8, true, false, "none"],
+  [5, 9, 57, 2, 8, true, false, "none"],
+  [2, 7, 99, 2, 0, false, true, "none"],
+  [3, 5, 130, 2, 64, true, false, "none"],
+  [1, 9, 300, 2, 96, true, true, "none"],
+  [6, 4, 45, 2, 24, false, false, "relu6"],
+  [8, 8, 64, 2, 32, false, true, "none"],
 ];
 
 const mismatches: string[] = [];
 let count = 0;
+// Per bit width: Σ n·kp (codes after padding k to 8) and Σ bytes of the native layout (packNativeQcw).
+const packed: Record<string, { codes: number; bytes: number }> = {};
 for (const [m, n, k, bits, blockSize, asymW, floatA, activation] of CASES) {
   for (const asymA of [false, true]) {
     const nb = qcwBlocks(k, blockSize);
@@ -56,9 +73,12 @@ for (const [m, n, k, bits, blockSize, asymW, floatA, activation] of CASES) {
       scale: floats(m, 0.001, 0.1),
       zeroPoint: Int32Array.from({ length: m }, () => (asymA ? int(-128, 127) : 0)),
     };
-    const packed = kernels.packQcw(w);
+    const p = (packed[bits] ??= { codes: 0, bytes: 0 });
+    p.codes += n * Math.ceil(k / 8) * 8;
+    p.bytes += packNativeQcw(w).codes.length;
+    const handle = kernels.packQcw(w);
     try {
-      const got = kernels.qd8F32QcwGemm(floatA ? x : rows, packed, { activation, asymmetric: asymA });
+      const got = kernels.qd8F32QcwGemm(floatA ? x : rows, handle, { activation, asymmetric: asymA });
       const want = qd8F32QcwGemmRef(rows, w, activation);
       count++;
       for (let i = 0; i < want.length; i++) {
@@ -70,7 +90,7 @@ for (const [m, n, k, bits, blockSize, asymW, floatA, activation] of CASES) {
         }
       }
     } finally {
-      packed.dispose();
+      handle.dispose();
     }
   }
 }
@@ -80,4 +100,5 @@ console.log(JSON.stringify({
   ran: kernels.ran(),
   cases: count,
   mismatches,
+  packed,
 }));

@@ -63,9 +63,11 @@ describe("native int8 GEMM weights", () => {
     expect(module.heap.allocatedBytes - before).toBeLessThanOrEqual(64); // a placeholder, not n·k/2 bytes
     kernels.qd8F32QcwGemm(new Float32Array(2 * k).fill(1), packed);
     expect(calls.length).toBe(1);
-    const s = calls[0]![10] as Int8Array; // the native layout: signed codes u − 8
-    expect(s.length).toBe(n * k);
-    expect([s[0], s[15], s[16]]).toEqual([-8, 7, -8]);
+    // the native layout keeps 4-bit codes packed: half a byte each; byte i of a 32-group holds codes i, 16 + i
+    expect(calls[0]![6]).toBe(4);
+    const w = calls[0]![10] as Uint8Array;
+    expect(w.length).toBe((n * k) / 2);
+    expect([w[0], w[1], w[15], w[16]]).toEqual([0x00, 0x11, 0xff, 0x00]);
     expect(kernels.ran()).toContain("qd8-f32-qc4w-gemm-1x4c4-dotprod");
     expect(dispatchRows(kernels).find((r) => r.name === "native-dotprod")?.status).toBe("chosen");
     packed.dispose();

@@ -1,6 +1,6 @@
 // The native aarch64 int8 GEMM under qemu-aarch64-static, in arm64 Deno and Bun, on three emulated CPUs:
 // each picks the expected dispatch-table row and matches qd8F32QcwGemmRef exactly (cortex-a53 must fall
-// back to wasm without SIGILL). Runs with `npm run test:arm64` (which fetches the runtimes); skipped otherwise.
+// back to wasm without SIGILL), and the native layout holds 4-bit codes in half a byte, 2-bit in a quarter. Runs with `npm run test:arm64` (which fetches the runtimes); skipped otherwise.
 import { describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -23,6 +23,7 @@ interface Report {
   ran: string[];
   cases: number;
   mismatches: string[];
+  packed: Record<string, { codes: number; bytes: number }>;
 }
 
 function runCheck(runtime: "deno" | "bun", cpu: string): Promise<{ code: number | null; out: string; err: string }> {
@@ -63,8 +64,14 @@ describe.skipIf(!enabled)("native aarch64 qd8-f32-qcXw GEMM under qemu", () => {
           const report = JSON.parse(out.trim().split("\n").at(-1)!) as Report;
           console.log(`${runtime} on ${cpu}: ${report.backends.join(" + ")}; ran ${report.ran.join(", ")}`);
           expect(report.backends[0]).toBe(want.backend ?? "wasm-relaxed");
-          expect(report.cases).toBeGreaterThanOrEqual(26);
+          expect(report.cases).toBeGreaterThanOrEqual(50);
           expect(report.mismatches).toEqual([]);
+          // Native weight bytes per padded code: 1 at 8-bit, 1/2 at 4-bit, 1/4 at 2-bit.
+          for (const bits of [8, 4, 2]) {
+            const p = report.packed[bits];
+            expect(p, `qc${bits}w packed sizes`).toBeDefined();
+            expect(p!.bytes * 8).toBe(p!.codes * bits);
+          }
           for (const bits of [8, 4, 2]) {
             const name = report.ran.find((n) => n.startsWith(`qd8-f32-qc${bits}w-gemm-`));
             expect(name, `qc${bits}w kernel`).toEndWith(want.suffix);
