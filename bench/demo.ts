@@ -73,7 +73,10 @@ for (const { file, x } of lines) {
 }
 
 // Compression: prepare once (Constant nodes and BatchNormalization folded), compress at each width.
-console.log("\ncompressing PP-OCRv4 rec (block 32, HQQ, asymmetric, fp16 scales; weights < 1024 elements stay fp32)");
+console.log(
+  "\ncompressing PP-OCRv4 rec (block 32, HQQ, asymmetric, the default scales: log8 at 3-4 bits, fp16 at 8; " +
+    "weights < 1024 elements stay fp32)",
+);
 t = performance.now();
 const prepared = await loadModel(onnxPath);
 prepareForCompression(prepared);
@@ -125,6 +128,7 @@ for (const bits of [8, 4, 3]) {
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 console.log(`\n${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n")}`);
 console.log(
-  "\nbits/weight counts the packed codes plus one fp16 scale and one packed zero point per block, over the " +
-    "quantized tensors; cosine and SQNR compare the output probabilities with the fp32 model's, averaged over the lines.",
+  "\nbits/weight counts the packed codes plus each block's scale (one log8 byte at 3-4 bits, fp16 at 8) and packed " +
+    "zero point, over the quantized tensors; cosine and SQNR compare the output probabilities with the fp32 model's, " +
+    "averaged over the lines.",
 );
