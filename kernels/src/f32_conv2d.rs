@@ -1,5 +1,7 @@
 //! fp32 2-D convolution on NCHW images (one image): im2col straight into packed-B panels followed by the
-//! fp32 GEMM (weights are A, so C comes out as NCHW without a transpose), and a direct depthwise kernel.
+//! fp32 GEMM (weights are A, so C comes out as NCHW without a transpose), a 1×1 stride-1 unpadded conv
+//! as the GEMM on the input plane read in place (`f32_gemm::gemm_strided`, same bits), and a direct
+//! depthwise kernel.
 //!
 //! Descriptor (15 × u32, written by JS): `c, h, w, oc, group, kh, kw, sh, sw, dh, dw, pad_top, pad_left,
 //! oh, ow`. Bottom/right padding is implied by `oh`/`ow`; taps outside the image read zero.
@@ -62,6 +64,13 @@ impl ConvDesc {
         (self.c / self.group) as usize * self.kh as usize * self.kw as usize
     }
 
+    /// True for a 1×1, stride-1, unpadded conv (output pixels are input pixels): run as a GEMM on the
+    /// input plane read in place.
+    pub fn pointwise(&self) -> bool {
+        self.kh == 1 && self.kw == 1 && self.sh == 1 && self.sw == 1 && self.pt == 0 && self.pl == 0
+            && self.oh == self.h && self.ow == self.w
+    }
+
     /// Floats of scratch the GEMM-based conv needs at the least (one packed panel).
     pub fn gemm_scratch_min(&self) -> usize {
         (self.kdim() + 1) * NR
@@ -95,6 +104,33 @@ unsafe fn im2col_panel(d: &ConvDesc, x: *const f32, pix: usize, out: *mut f32) {
         *out.add(c) = 0.0;
     }
     let mut row = out.add(NR);
+    let iy0 = oy[0] * d.sh as isize - d.pt as isize;
+    let ix0 = ox[0] * sw - d.pl as isize;
+    let (kh, kw, dh, dw) = (d.kh as usize, d.kw as usize, d.dh as usize, d.dw as usize);
+    let last_y = iy0 + ((kh - 1) * dh) as isize;
+    let last_x = ix0 + (NR as isize - 1) * sw + ((kw - 1) * dw) as isize;
+    if same_row && iy0 >= 0 && last_y < h && ix0 >= 0 && last_x < w {
+        // Every tap of the 8 pixels is inside the image: plain row copies, no per-tap checks.
+        let base = x.add(iy0 as usize * w as usize + ix0 as usize);
+        for ic in 0..cg {
+            let plane = base.add(ic * (d.h * d.w) as usize);
+            for ky in 0..kh {
+                let src = plane.add(ky * dh * w as usize);
+                for kx in 0..kw {
+                    let s = src.add(kx * dw);
+                    if sw == 1 {
+                        core::ptr::copy_nonoverlapping(s, row, NR);
+                    } else {
+                        for c in 0..NR {
+                            *row.add(c) = *s.add(c * sw as usize);
+                        }
+                    }
+                    row = row.add(NR);
+                }
+            }
+        }
+        return;
+    }
     for ic in 0..cg {
         let plane = x.add(ic * (d.h * d.w) as usize);
         for ky in 0..d.kh as isize {
@@ -155,6 +191,11 @@ pub unsafe fn conv2d(
         let wg = weights.add(g * ocg * kdim);
         let bg = if bias.is_null() { bias } else { bias.add(g * ocg) };
         let og = out.add(g * ocg * total);
+        if d.pointwise() {
+            // The input plane `[cg][h·w]` already is the GEMM's B: no im2col copy.
+            f32_gemm::gemm_strided(ocg, total, kdim, wg, kdim, xg, total, bg, og, total, act, scratch);
+            continue;
+        }
         let mut p0 = 0;
         while p0 < panels {
             let p1 = (p0 + chunk).min(panels);

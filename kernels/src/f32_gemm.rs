@@ -98,6 +98,88 @@ pub unsafe fn gemm(
     activation::apply_rows(c, m, n, ldc, act);
 }
 
+/// Eight zero column biases for B read in place (16-byte aligned for the vector loads).
+#[cfg(target_feature = "simd128")]
+#[repr(C, align(16))]
+struct Aligned8([f32; NR]);
+#[cfg(target_feature = "simd128")]
+static ZERO_BIAS: Aligned8 = Aligned8([0.0; NR]);
+
+/// `C = act(A·B + row_bias)` with B read in place: `k × n`, row-major, rows `ldb` apart (e.g. an NCHW
+/// image as `[channels][pixels]`, so a 1×1 convolution needs no im2col copy). Same tiles, blocking and
+/// summation order as [`gemm`] on B packed with zero column bias, so the results are bit-identical.
+/// `scratch` holds `(k + 1) · NR` floats: the last, partial panel (and, in the scalar build, every
+/// panel) is packed there.
+///
+/// # Safety
+/// Pointers cover their matrices; `row_bias` is null or holds `m` floats.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemm_strided(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    ldb: usize,
+    row_bias: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    act: &Act,
+    scratch: *mut f32,
+) {
+    let panels = n.div_ceil(NR);
+    let panel_len = (k + 1) * NR;
+    let block = (PANEL_BLOCK_BYTES / (panel_len * 4)).max(1);
+    let mut p0 = 0;
+    while p0 < panels {
+        let p1 = (p0 + block).min(panels);
+        // A partial last panel is packed once per block (its columns past `n` read zeros).
+        let tail = p1 == panels && n % NR != 0;
+        if tail && cfg!(target_feature = "simd128") {
+            pack(n - (panels - 1) * NR, k, b.add((panels - 1) * NR), ldb, 1, core::ptr::null(), scratch);
+        }
+        let mut i = 0;
+        while i < m {
+            let rows = (m - i).min(MR);
+            let ai = a.add(i * lda);
+            let rb = if row_bias.is_null() { row_bias } else { row_bias.add(i) };
+            for p in p0..p1 {
+                let cols = (n - p * NR).min(NR);
+                let cp = c.add(i * ldc + p * NR);
+                if cols < NR || cfg!(not(target_feature = "simd128")) {
+                    // SIMD builds packed the tail above; the scalar build packs every panel here.
+                    if cfg!(not(target_feature = "simd128")) {
+                        pack(cols, k, b.add(p * NR), ldb, 1, core::ptr::null(), scratch);
+                    }
+                    let bp = scratch;
+                    match rows {
+                        1 => tile::<1>(k, ai, lda, bp, rb, cp, ldc, cols, act),
+                        2 => tile::<2>(k, ai, lda, bp, rb, cp, ldc, cols, act),
+                        3 => tile::<3>(k, ai, lda, bp, rb, cp, ldc, cols, act),
+                        _ => tile::<MR>(k, ai, lda, bp, rb, cp, ldc, cols, act),
+                    }
+                    continue;
+                }
+                #[cfg(target_feature = "simd128")]
+                {
+                    let bp = b.add(p * NR);
+                    match rows {
+                        1 => tile_strided::<1>(k, ai, lda, bp, ldb, rb, cp, ldc, act),
+                        2 => tile_strided::<2>(k, ai, lda, bp, ldb, rb, cp, ldc, act),
+                        3 => tile_strided::<3>(k, ai, lda, bp, ldb, rb, cp, ldc, act),
+                        _ => tile_strided::<MR>(k, ai, lda, bp, ldb, rb, cp, ldc, act),
+                    }
+                }
+            }
+            i += rows;
+        }
+        p0 = p1;
+    }
+    #[cfg(not(target_feature = "simd128"))]
+    activation::apply_rows(c, m, n, ldc, act);
+}
+
 #[cfg(target_feature = "simd128")]
 #[inline(always)]
 fn madd(a: v128, b: v128, acc: v128) -> v128 {
@@ -125,8 +207,47 @@ unsafe fn tile<const R: usize>(
     cols: usize,
     act: &Act,
 ) {
-    let bias0 = v128_load(bp as *const v128);
-    let bias1 = v128_load(bp.add(4) as *const v128);
+    tile_body::<R>(k, a, lda, bp, bp.add(NR), NR, row_bias, c, ldc, cols, act);
+}
+
+/// The register tile on B read in place: rows of 8 columns `ldb` floats apart, column bias zero.
+#[cfg(target_feature = "simd128")]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile_strided<const R: usize>(
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    b: *const f32,
+    ldb: usize,
+    row_bias: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    act: &Act,
+) {
+    tile_body::<R>(k, a, lda, ZERO_BIAS.0.as_ptr(), b, ldb, row_bias, c, ldc, NR, act);
+}
+
+/// `R × 8` tile: `colbias` (8 floats) plus the row bias, then `Σ_k A·B` in increasing `k`, with B's
+/// rows of 8 columns `ldb` floats apart from `b`.
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile_body<const R: usize>(
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    colbias: *const f32,
+    w: *const f32,
+    ldb: usize,
+    row_bias: *const f32,
+    c: *mut f32,
+    ldc: usize,
+    cols: usize,
+    act: &Act,
+) {
+    let bias0 = v128_load(colbias as *const v128);
+    let bias1 = v128_load(colbias.add(4) as *const v128);
     let mut acc = [[bias0, bias1]; R];
     if !row_bias.is_null() {
         for r in 0..R {
@@ -135,10 +256,9 @@ unsafe fn tile<const R: usize>(
             acc[r][1] = f32x4_add(acc[r][1], rb);
         }
     }
-    let w = bp.add(NR);
     // Every operand is addressed from a fixed base plus `kk`: no pointer chain to carry across rows.
     for kk in 0..k {
-        let wk = w.add(kk * NR);
+        let wk = w.add(kk * ldb);
         let w0 = v128_load(wk as *const v128);
         let w1 = v128_load(wk.add(4) as *const v128);
         for r in 0..R {

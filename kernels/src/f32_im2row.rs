@@ -5,7 +5,11 @@
 //! Row `r` of a chunk starting at pixel `first` is output pixel `first + r` (row-major over `oh × ow`);
 //! its `kdim = c·kh·kw` entries run over input channel, then kernel row, then kernel column — the order of
 //! the weights `[oc][c][kh][kw]`. Taps outside the image read zero. Geometry comes from [`ConvDesc`]
-//! (group 1).
+//! (group 1). SIMD builds copy the taps of one kernel row (kw <= 4, undilated) with one vector load and
+//! store.
+
+#[cfg(target_feature = "simd128")]
+use core::arch::wasm32::*;
 
 use crate::f32_conv2d::ConvDesc;
 
@@ -26,7 +30,14 @@ pub unsafe fn im2row(d: &ConvDesc, x: *const f32, first: usize, count: usize, ou
         let mut p0 = 0;
         while p0 < count {
             let p1 = (p0 + TILE).min(count);
-            for ch in 0..c {
+            #[allow(unused_mut)]
+            let mut ch0 = 0;
+            #[cfg(target_feature = "simd128")]
+            while ch0 + 4 <= c {
+                transpose4(x.add(ch0 * plane + first), plane, p0, p1, out.add(ch0), ldo);
+                ch0 += 4;
+            }
+            for ch in ch0..c {
                 let src = x.add(ch * plane + first);
                 for p in p0..p1 {
                     *out.add(p * ldo + ch) = *src.add(p);
@@ -36,6 +47,10 @@ pub unsafe fn im2row(d: &ConvDesc, x: *const f32, first: usize, count: usize, ou
         }
         return;
     }
+    #[cfg(target_feature = "simd128")]
+    let kdim = c * kh * kw;
+    #[cfg(target_feature = "simd128")]
+    let (vec_taps, x_end) = (dw == 1 && kw <= 4 && ldo == kdim, x.add(c * h * w));
     for r in 0..count {
         let pix = first + r;
         let (oy, ox) = (pix / ow, pix % ow);
@@ -43,6 +58,23 @@ pub unsafe fn im2row(d: &ConvDesc, x: *const f32, first: usize, count: usize, ou
         let y0 = (oy * sh) as isize - pt as isize;
         let x0 = (ox * sw) as isize - pl as isize;
         let inside_x = x0 >= 0 && x0 as usize + (kw - 1) * dw < w;
+        #[cfg(target_feature = "simd128")]
+        if vec_taps && inside_x && y0 >= 0 && y0 as usize + (kh - 1) * dh < h && r + 1 < count {
+            // Every tap inside the image and a next row to take the spill: one copy per kernel row.
+            let last = x.add((c - 1) * h * w + (y0 as usize + (kh - 1) * dh) * w + x0 as usize);
+            if last.add(4) <= x_end {
+                let mut dst = row;
+                for ch in 0..c {
+                    let mut src = x.add(ch * h * w + y0 as usize * w + x0 as usize);
+                    for _ in 0..kh {
+                        v128_store(dst as *mut v128, v128_load(src as *const v128));
+                        dst = dst.add(kw);
+                        src = src.add(dh * w);
+                    }
+                }
+                continue;
+            }
+        }
         let mut o = 0;
         for ch in 0..c {
             let plane = x.add(ch * h * w);
@@ -54,6 +86,17 @@ pub unsafe fn im2row(d: &ConvDesc, x: *const f32, first: usize, count: usize, ou
                     }
                 } else {
                     let src = plane.add(iy as usize * w);
+                    #[cfg(target_feature = "simd128")]
+                    if vec_taps && inside_x {
+                        // One 4-float load and store for the kw <= 4 taps: the extra lane lands in the
+                        // next tap or the next row (written after this one), never past `x` or `out`.
+                        let s = src.add(x0 as usize);
+                        if s.add(4) <= x_end && (o + 4 <= kdim || r + 1 < count) {
+                            v128_store(row.add(o) as *mut v128, v128_load(s as *const v128));
+                            o += kw;
+                            continue;
+                        }
+                    }
                     if inside_x {
                         let s = src.add(x0 as usize);
                         for kx in 0..kw {
@@ -69,6 +112,37 @@ pub unsafe fn im2row(d: &ConvDesc, x: *const f32, first: usize, count: usize, ou
                 o += kw;
             }
         }
+    }
+}
+
+/// Four channels (planes `plane` floats apart from `x`) of pixels `p0..p1` into four columns of the rows
+/// at `out` (`ldo` apart): 4×4 blocks transposed in registers, the last pixels one by one.
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+unsafe fn transpose4(x: *const f32, plane: usize, p0: usize, p1: usize, out: *mut f32, ldo: usize) {
+    let mut p = p0;
+    while p + 4 <= p1 {
+        let s = x.add(p);
+        let r0 = v128_load(s as *const v128);
+        let r1 = v128_load(s.add(plane) as *const v128);
+        let r2 = v128_load(s.add(2 * plane) as *const v128);
+        let r3 = v128_load(s.add(3 * plane) as *const v128);
+        let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
+        let t1 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
+        let t2 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
+        let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+        let d = out.add(p * ldo);
+        v128_store(d as *mut v128, i32x4_shuffle::<0, 1, 4, 5>(t0, t2));
+        v128_store(d.add(ldo) as *mut v128, i32x4_shuffle::<2, 3, 6, 7>(t0, t2));
+        v128_store(d.add(2 * ldo) as *mut v128, i32x4_shuffle::<0, 1, 4, 5>(t1, t3));
+        v128_store(d.add(3 * ldo) as *mut v128, i32x4_shuffle::<2, 3, 6, 7>(t1, t3));
+        p += 4;
+    }
+    while p < p1 {
+        for j in 0..4 {
+            *out.add(p * ldo + j) = *x.add(j * plane + p);
+        }
+        p += 1;
     }
 }
 

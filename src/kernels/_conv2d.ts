@@ -1,5 +1,6 @@
-// fp32 convolution bindings: weights copied into kernel memory once, then per call im2col+GEMM or the
-// direct depthwise kernel (chosen when group == channels == output channels).
+// fp32 convolution bindings: weights copied into kernel memory once, then per call im2col+GEMM (a 1×1
+// stride-1 unpadded conv skips im2col: the GEMM reads the input planes in place) or the direct depthwise
+// kernel (chosen when group == channels == output channels).
 import { type Activation, encodeActivation } from "./activation.ts";
 import type { KernelModule } from "./kernel_module.ts";
 import { OwnedBlock } from "./_owned_block.ts";

@@ -16,6 +16,17 @@ function geometries(): Conv2dGeometry[] {
   const g: Conv2dGeometry[] = [
     { c: 3, h: 17, w: 19, oc: 8, kh: 3, kw: 3, strides: [2, 2], pads: [1, 1, 1, 1] },
     { c: 8, h: 9, w: 11, oc: 13, kh: 1, kw: 1 },
+    // 1×1 stride-1 unpadded (the GEMM on the input read in place): whole panels only, grouped, one channel.
+    { c: 20, h: 8, w: 16, oc: 9, kh: 1, kw: 1 },
+    { c: 12, h: 7, w: 13, oc: 10, kh: 1, kw: 1, group: 2, dilations: [2, 2] },
+    { c: 1, h: 3, w: 5, oc: 6, kh: 1, kw: 1 },
+    // Wide enough for panels of 8 pixels with every tap inside the image (the unchecked copy), dilated too.
+    { c: 6, h: 10, w: 37, oc: 9, kh: 3, kw: 3, pads: [1, 1, 1, 1] },
+    { c: 5, h: 12, w: 30, oc: 7, kh: 3, kw: 3, dilations: [2, 2], pads: [1, 2, 1, 0] },
+    { c: 3, h: 9, w: 41, oc: 8, kh: 3, kw: 3, strides: [2, 2], pads: [1, 1, 1, 1] },
+    // 1×1 that must not take that path: strided, padded.
+    { c: 6, h: 9, w: 10, oc: 7, kh: 1, kw: 1, strides: [2, 2] },
+    { c: 6, h: 5, w: 6, oc: 7, kh: 1, kw: 1, pads: [1, 0, 0, 1] },
     { c: 16, h: 12, w: 10, oc: 16, kh: 3, kw: 3, group: 16, pads: [1, 1, 1, 1] },
     { c: 12, h: 13, w: 15, oc: 12, kh: 3, kw: 3, group: 12, strides: [2, 2], pads: [1, 1, 1, 1] },
     { c: 6, h: 11, w: 23, oc: 6, kh: 5, kw: 5, group: 6, pads: [2, 2, 2, 2] },
@@ -106,6 +117,25 @@ for (const variant of availableVariants()) {
             F32_ACCUMULATION,
             `${y.kernel} ${JSON.stringify(activation)}`,
           );
+        }
+      }
+    });
+
+    test("a 1×1 stride-1 unpadded conv (input read in place) gives the im2col path's bits", async () => {
+      const kernels = await kernelsFor(variant);
+      // A bottom pad row sends the same conv through im2col; its first h rows are the same outputs.
+      for (const [c, h, w, oc] of [[24, 10, 13, 11], [7, 4, 16, 4], [40, 6, 21, 9]] as const) {
+        const x = randomF32(c * h * w, 90 + c, -2, 2);
+        const wt = randomF32(oc * c, 91 + c);
+        const bias = randomF32(oc, 92 + c);
+        using conv = kernels.prepareConv2dF32(wt, { outChannels: oc, inChannels: c, kernel: [1, 1], bias });
+        for (const activation of ["none", "hardswish"] as const) {
+          const direct = kernels.conv2dF32(x, conv, { height: h, width: w, activation });
+          const padded = kernels.conv2dF32(x, conv, { height: h, width: w, pads: [0, 0, 1, 0], activation });
+          for (let o = 0; o < oc; o++) {
+            expect(direct.data.subarray(o * h * w, (o + 1) * h * w))
+              .toEqual(padded.data.subarray(o * (h + 1) * w, o * (h + 1) * w + h * w));
+          }
         }
       }
     });

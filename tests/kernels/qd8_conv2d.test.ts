@@ -30,6 +30,9 @@ const CASES: Case[] = [
   [5, 6, 9, 7, 1, 3, [1, 1], [1, 1], [0, 1, 0, 1], 2, 0],
   [4, 10, 10, 9, 3, 3, [1, 2], [2, 1], [2, 1, 0, 2], 4, 0], // dilation, uneven pads and strides
   [64, 24, 40, 32, 1, 1, [1, 1], [1, 1], [0, 0, 0, 0], 4, 32], // more pixels than one chunk
+  [32, 20, 24, 12, 3, 3, [1, 1], [1, 1], [1, 1, 1, 1], 4, 32], // 3×3 over several chunks (row copies by vector)
+  [6, 9, 17, 5, 2, 4, [1, 2], [1, 1], [1, 2, 0, 1], 8, 0], // four taps per kernel row, strided
+  [3, 5, 4, 4, 3, 2, [1, 1], [1, 1], [0, 0, 0, 0], 4, 0], // last taps end at the input's last float
 ];
 
 function weights(n: number, k: number, bits: 2 | 4 | 8, blockSize: number, seed: number): QcwWeights {
