@@ -84,9 +84,13 @@ async function benchVariant(variant: WasmVariant): Promise<Row[]> {
   const px = heap.alloc(M * K * 4), pq = heap.alloc(M * K), ps = heap.alloc(M * 4), pz = heap.alloc(M * 4);
   fill(heap.f32(px, M * K), 1, 2);
   if (ex.bl_qd8_quantize_rows(M, K, px, K, 0, pq, K, ps, pz) !== 0) throw new Error("quantize failed");
+  // The same rows quantized asymmetrically (non-zero zero points): what `low` mode runs.
+  const pqa = heap.alloc(M * K), psa = heap.alloc(M * 4), pza = heap.alloc(M * 4);
+  if (ex.bl_qd8_quantize_rows(M, K, px, K, 1, pqa, K, psa, pza) !== 0) throw new Error("quantize failed");
   const pc = heap.alloc(M * N * 4), pscr = heap.alloc(M * 4 * (K / 32));
+  const shapes = [[0, false], [32, false], [128, false], [0, true], [32, true]] as const;
   for (const bits of [8, 4, 2] as const) {
-    for (const bs of [0, 32, 128]) {
+    for (const [bs, asym] of shapes) {
       const nb = bs === 0 ? 1 : K / bs;
       const pcodes = heap.alloc(N * K), pscale = heap.alloc(N * nb * 4), poff = heap.alloc(N * nb * 4);
       const codes = heap.u8(pcodes, N * K);
@@ -98,11 +102,19 @@ async function benchVariant(variant: WasmVariant): Promise<Row[]> {
       const pw = heap.alloc(bytes);
       if (ex.bl_qcw_pack(N, K, bits, bs, pcodes, K, 1, pscale, poff, 0, pw) !== 0) throw new Error("pack failed");
       const sec = time(() => {
-        const s = ex.bl_qd8_f32_qcw_gemm(M, N, K, bits, bs, pq, K, ps, pz, pw, pc, N, 0, 0, 0, pscr, M * 4 * nb);
+        const s = asym
+          ? ex.bl_qd8_f32_qcw_gemm(M, N, K, bits, bs, pqa, K, psa, pza, pw, pc, N, 0, 0, 0, pscr, M * 4 * nb)
+          : ex.bl_qd8_f32_qcw_gemm(M, N, K, bits, bs, pq, K, ps, pz, pw, pc, N, 0, 0, 0, pscr, M * 4 * nb);
         if (s !== 0) throw new Error(`gemm status ${s}`);
       });
       const name = bits === 8 ? names.qc8w : bits === 4 ? names.qc4w : names.qc2w;
-      rows.push({ name, work: ops, timing: sec, unit: "GOPS", note: bs === 0 ? "per channel" : `block ${bs}` });
+      rows.push({
+        name,
+        work: ops,
+        timing: sec,
+        unit: "GOPS",
+        note: `${bs === 0 ? "per channel" : `block ${bs}`}${asym ? ", asymmetric rows" : ""}`,
+      });
       for (const p of [pcodes, pscale, poff, pw]) heap.free(p);
     }
   }

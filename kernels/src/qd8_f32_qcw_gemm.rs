@@ -171,8 +171,10 @@ unsafe fn tile<const R: usize, const BITS: usize>(
     let zero = i32x4_splat(0);
     let mut facc = [[f32x4_splat(0.0); 2]; R];
     let mut za = [0i32; R];
+    let mut za_any = false;
     for r in 0..R {
         za[r] = *t.zp.add(r);
+        za_any |= za[r] != 0;
     }
     let mut blk = panel.add(BIAS_BYTES);
     for b in 0..g.nb {
@@ -307,18 +309,28 @@ unsafe fn tile<const R: usize, const BITS: usize>(
             }
             let _ = dot8;
         }
-        // Block epilogue.
+        // Block epilogue: T = dot - za·colsum (exact), then the two float steps per output.
         let meta = blk;
-        for q in 0..2 {
-            let s = v128_load(meta.add(16 * q) as *const v128);
-            let o = v128_load(meta.add(32 + 16 * q) as *const v128);
-            let cs = v128_load(meta.add(64 + 16 * q) as *const v128);
+        let s0 = v128_load(meta as *const v128);
+        let s1 = v128_load(meta.add(16) as *const v128);
+        let o0 = v128_load(meta.add(32) as *const v128);
+        let o1 = v128_load(meta.add(48) as *const v128);
+        if za_any {
+            let c0 = v128_load(meta.add(64) as *const v128);
+            let c1 = v128_load(meta.add(80) as *const v128);
             for r in 0..R {
-                let tt = if za[r] == 0 { iacc[r][q] } else { i32x4_sub(iacc[r][q], i32x4_mul(i32x4_splat(za[r]), cs)) };
-                let ff = v128_load32_splat(t.rowsums.add(r * g.nb + b) as *const u32);
-                facc[r][q] = f32x4_add(facc[r][q], f32x4_mul(s, f32x4_convert_i32x4(tt)));
-                facc[r][q] = f32x4_add(facc[r][q], f32x4_mul(o, ff));
+                let vz = i32x4_splat(za[r]);
+                iacc[r][0] = i32x4_sub(iacc[r][0], i32x4_mul(vz, c0));
+                iacc[r][1] = i32x4_sub(iacc[r][1], i32x4_mul(vz, c1));
             }
+        }
+        let rs = t.rowsums.add(b);
+        for r in 0..R {
+            let ff = v128_load32_splat(rs.add(r * g.nb) as *const u32);
+            let f0 = f32x4_add(facc[r][0], f32x4_mul(s0, f32x4_convert_i32x4(iacc[r][0])));
+            let f1 = f32x4_add(facc[r][1], f32x4_mul(s1, f32x4_convert_i32x4(iacc[r][1])));
+            facc[r][0] = f32x4_add(f0, f32x4_mul(o0, ff));
+            facc[r][1] = f32x4_add(f1, f32x4_mul(o1, ff));
         }
         blk = w;
     }

@@ -151,6 +151,22 @@ for (const variant of availableVariants()) {
       }
     });
 
+    test("stays exact when a row tile mixes zero and non-zero activation zero points (per block and per channel)", async () => {
+      const kernels = await kernelsFor(variant);
+      const [m, n, k] = [19, 13, 72];
+      for (const bits of BITS) {
+        for (const blockSize of [0, 32]) {
+          const w = weights(n, k, bits, blockSize, true, 300 + bits + blockSize);
+          const q = quantizeRowsRef(randomF32(m * k, 301 + bits, -2, 1.5), { m, k, asymmetric: true });
+          // Every third row keeps zero point 0 (the epilogue's za·colsum step must still run for the rest).
+          for (let i = 0; i < m; i += 3) q.zeroPoint[i] = 0;
+          using packed = kernels.packQcw(w);
+          const where = `${bits}-bit block=${blockSize} mixed zero points`;
+          expectWithin(kernels.qd8F32QcwGemm(q, packed), qd8F32QcwGemmRef(q, w), EXACT, where);
+        }
+      }
+    });
+
     test("takes pre-quantized rows and rejects wrong shapes before calling the kernel", async () => {
       const kernels = await kernelsFor(variant);
       const w = weights(10, 24, 2, 8, false, 5);
