@@ -2,6 +2,7 @@
 
 use crate::exports::{activation, optional, region};
 use crate::f32_conv2d::{self, ConvDesc};
+use crate::f32_dwconv2d;
 use crate::status::Status;
 
 macro_rules! check {
@@ -129,6 +130,29 @@ pub unsafe extern "C" fn bl_f32_dwconv2d(
         return Status::ScratchTooSmall.code();
     }
     check!(region(scratch, scratch_bytes as u64, 4));
-    f32_conv2d::dwconv2d(&d, x as *const f32, weights as *const f32, bias as *const f32, out as *mut f32, &act, scratch as *mut f32);
+    f32_dwconv2d::dwconv2d(&d, x as *const f32, weights as *const f32, bias as *const f32, out as *mut f32, &act, scratch as *mut f32);
+    Status::Ok.code()
+}
+
+/// col2im of a ConvTranspose with disjoint windows (stride = kernel, no pads or dilation): `cols`
+/// `[oc][kh][kw][ih][iw]` → `out` `[oc][ih·kh][iw·kw]`, a permutation.
+///
+/// # Safety
+/// Pointers are offsets into this module's memory (checked against its size).
+#[no_mangle]
+pub unsafe extern "C" fn bl_f32_col2im_disjoint(cols: usize, out: usize, oc: u32, kh: u32, kw: u32, ih: u32, iw: u32) -> i32 {
+    if [oc, kh, kw, ih, iw].iter().any(|&v| v == 0) {
+        return Status::BadConvParams.code();
+    }
+    let n = oc as u64 * kh as u64 * kw as u64 * ih as u64 * iw as u64;
+    if n >= 1 << 30 {
+        return Status::Overflow.code();
+    }
+    check!(region(cols, n * 4, 4));
+    check!(region(out, n * 4, 4));
+    if cols.abs_diff(out) < (n * 4) as usize {
+        return Status::BadPointer.code();
+    }
+    crate::f32_col2im::col2im_disjoint(cols as *const f32, out as *mut f32, oc as usize, kh as usize, kw as usize, ih as usize, iw as usize);
     Status::Ok.code()
 }

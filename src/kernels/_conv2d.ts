@@ -38,6 +38,12 @@ export interface Conv2dF32Options {
   activation?: Activation;
   /** Where to write the output; a new array when omitted. */
   out?: Float32Array;
+  /**
+   * `[kh, kw]` of a ConvTranspose with disjoint windows (stride = kernel, no pads or dilation) whose
+   * `Wᵀ·X` this conv computes: the output channels `(o, a, e)` are scattered in kernel memory (col2im, a
+   * permutation) into `[oc / (kh·kw)][oh·kh][ow·kw]` before the copy out.
+   */
+  col2im?: readonly [number, number];
 }
 
 /** The result of a convolution. */
@@ -150,12 +156,20 @@ export function conv2dF32(
     throw new RangeError(`conv2dF32: out has ${out.length} elements, expected ${batch * outSize}`);
   }
   const act = encodeActivation(o.activation);
+  const [ka, ke] = o.col2im ?? [1, 1];
+  if (o.col2im !== undefined) {
+    positiveInt(ka, "conv2dF32: col2im[0]");
+    positiveInt(ke, "conv2dF32: col2im[1]");
+    if (oc % (ka * ke) !== 0) {
+      throw new RangeError(`conv2dF32: col2im ${ka}×${ke} needs output channels divisible by ${ka * ke}, got ${oc}`);
+    }
+  }
   const ex = module.exports;
   const heap = module.heap;
   const depthwise = conv.depthwise;
   const kernel = depthwise ? names[1] : names[0];
   const pd = heap.alloc(15 * 4);
-  let px = 0, py = 0, ps = 0;
+  let px = 0, py = 0, ps = 0, pz = 0;
   try {
     heap.u32(pd, 15).set([c, o.height, o.width, oc, group, kh, kw, sh, sw, dh, dw, pads[0], pads[1], oh, ow]);
     let scratch: number;
@@ -173,6 +187,7 @@ export function conv2dF32(
     px = heap.alloc(inSize * 4);
     py = heap.alloc(outSize * 4);
     ps = heap.alloc(scratch);
+    if (o.col2im !== undefined) pz = heap.alloc(outSize * 4);
     const pw = conv.ptr;
     const pbias = conv.hasBias ? pw + (oc * (c / group) * kh * kw) * 4 : 0;
     const run = depthwise ? ex.bl_f32_dwconv2d : ex.bl_f32_conv2d;
@@ -180,11 +195,15 @@ export function conv2dF32(
       heap.f32(px, inSize).set(x.subarray(b * inSize, (b + 1) * inSize));
       const status = run(pd, px, pw, pbias, py, act.code, act.p0, act.p1, ps, scratch);
       module.check(status, kernel, () => `c=${c}, ${o.height}×${o.width}, oc=${oc}, k=${kh}×${kw}, group=${group}`);
-      out.set(heap.f32(py, outSize), b * outSize);
+      if (pz !== 0) {
+        const s = ex.bl_f32_col2im_disjoint(py, pz, oc / (ka * ke), ka, ke, oh, ow);
+        module.check(s, kernel, () => `col2im ${ka}×${ke} of ${oc} channels ${oh}×${ow}`);
+      }
+      out.set(heap.f32(pz === 0 ? py : pz, outSize), b * outSize);
     }
   } finally {
     heap.free(pd);
-    for (const p of [px, py, ps]) if (p !== 0) heap.free(p);
+    for (const p of [px, py, ps, pz]) if (p !== 0) heap.free(p);
   }
-  return { data: out, dims: [batch, oc, oh, ow], kernel };
+  return { data: out, dims: [batch, oc / (ka * ke), oh * ka, ow * ke], kernel };
 }

@@ -121,6 +121,7 @@ export interface KernelExports {
     zp: number,
   ): number;
   bl_f32_scatter_columns(y: number, rows: number, cols: number, out: number, ld: number): number;
+  bl_f32_col2im_disjoint(cols: number, out: number, oc: number, kh: number, kw: number, ih: number, iw: number): number;
   bl_f32_dwconv2d_scratch(desc: number): number;
   bl_f32_dwconv2d(
     desc: number,

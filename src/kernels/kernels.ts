@@ -134,6 +134,11 @@ export class Kernels {
     return this.module.variant;
   }
 
+  /** Adds `label` to the names {@link ran} reports (what ran besides kernels, e.g. a count of layers). */
+  note(label: string): void {
+    this.#ran.add(label);
+  }
+
   /** Names of the kernels that have run so far, sorted (for `info` and `bench`). */
   ran(): string[] {
     return [...this.#ran].sort();

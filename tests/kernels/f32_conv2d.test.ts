@@ -40,6 +40,13 @@ function geometries(): Conv2dGeometry[] {
     { c: 4, h: 9, w: 45, oc: 4, kh: 3, kw: 3, group: 4, strides: [2, 2], pads: [1, 1, 1, 1] },
     { c: 3, h: 9, w: 77, oc: 3, kh: 5, kw: 5, group: 3, strides: [2, 2], pads: [2, 2, 2, 2] },
     { c: 3, h: 6, w: 38, oc: 3, kh: 5, kw: 5, group: 3, strides: [1, 1], pads: [0, 2, 1, 2] },
+    // Depthwise stride-2 rows split into even/odd columns (odd and even left pads, sh ≠ sw), two-row
+    // stride-1 steps with an odd row count, and stride 1 across with 2 down (one row at a time).
+    { c: 3, h: 10, w: 39, oc: 3, kh: 3, kw: 3, group: 3, strides: [2, 2], pads: [0, 0, 1, 1] },
+    { c: 3, h: 11, w: 50, oc: 3, kh: 3, kw: 3, group: 3, strides: [1, 2], pads: [1, 2, 0, 0] },
+    { c: 2, h: 12, w: 36, oc: 2, kh: 5, kw: 5, group: 2, strides: [2, 2], pads: [1, 3, 2, 0] },
+    { c: 2, h: 13, w: 35, oc: 2, kh: 3, kw: 3, group: 2 },
+    { c: 2, h: 12, w: 30, oc: 2, kh: 3, kw: 3, group: 2, strides: [2, 1], pads: [1, 1, 1, 1] },
   ];
   const next = seededRandom(41);
   for (let i = 0; i < 8; i++) {
@@ -119,6 +126,41 @@ for (const variant of availableVariants()) {
           );
         }
       }
+    });
+
+    test("col2im of disjoint ConvTranspose windows is the permutation of the plain conv's output", async () => {
+      const kernels = await kernelsFor(variant);
+      // [c, h, w, kh, kw]: kw = 2 (the interleaving path) with and without a 4-wide tail, kw = 3, kh = 1.
+      for (const [c, h, w, kh, kw] of [[5, 7, 12, 2, 2], [3, 5, 9, 2, 2], [4, 6, 7, 3, 3], [2, 3, 11, 1, 2]] as const) {
+        const oc = 3, rows = oc * kh * kw;
+        const x = randomF32(2 * c * h * w, 200 + w, -2, 2);
+        using conv = kernels.prepareConv2dF32(randomF32(rows * c, 201 + w), {
+          outChannels: rows,
+          inChannels: c,
+          kernel: [1, 1],
+          bias: randomF32(rows, 202 + w),
+        });
+        const o = { height: h, width: w, batch: 2, activation: "hardswish" } as const;
+        const plain = kernels.conv2dF32(x, conv, o).data;
+        const y = kernels.conv2dF32(x, conv, { ...o, col2im: [kh, kw] });
+        expect(y.dims).toEqual([2, oc, h * kh, w * kw]);
+        const want = new Float32Array(plain.length);
+        for (let b = 0; b < 2; b++) {
+          for (let r = 0; r < rows; r++) {
+            const ch = Math.floor(r / (kh * kw)), a = Math.floor((r % (kh * kw)) / kw), e = r % kw;
+            for (let yy = 0; yy < h; yy++) {
+              for (let xx = 0; xx < w; xx++) {
+                want[((b * oc + ch) * h * kh + yy * kh + a) * w * kw + xx * kw + e] =
+                  plain[(b * rows + r) * h * w + yy * w + xx]!;
+              }
+            }
+          }
+        }
+        expect(y.data).toEqual(want);
+      }
+      using bad = kernels.prepareConv2dF32(new Float32Array(5), { outChannels: 5, inChannels: 1, kernel: [1, 1] });
+      expect(() => kernels.conv2dF32(new Float32Array(4), bad, { height: 2, width: 2, col2im: [2, 2] }))
+        .toThrow(/divisible by 4/);
     });
 
     test("a 1×1 stride-1 unpadded conv (input read in place) gives the im2col path's bits", async () => {

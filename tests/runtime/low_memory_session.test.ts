@@ -13,6 +13,7 @@ import { loadModel } from "../../src/formats/load.ts";
 import type { Model } from "../../src/graph/graph.ts";
 import type { Tensor } from "../../src/graph/tensor.ts";
 import { compressModel } from "../../src/quant/compress_model.ts";
+import { LOW_FP32_MAX_K } from "../../src/runtime/fast/qd8_fast_ops.ts";
 import { prepareForCompression } from "../../src/runtime/prepare_for_compression.ts";
 import { InferenceSession } from "../../src/runtime/session.ts";
 import { agreement } from "../_compare.ts";
@@ -78,6 +79,19 @@ describe('memory: "low" matches the reference runtime on the same quantized mode
           session.model.graph.initializers.get(w)?.data.length === 0
         );
         expect(placeholders.length).toBeGreaterThan(0);
+        // Group-1 Convs with K = c·kh·kw ≤ LOW_FP32_MAX_K run in fp32 on their own weight dequantized
+        // (faster there), counted in the kernel names; the other packed weights stay placeholders.
+        const small = model.graph.nodes.filter((n) => {
+          const q = n.op === "Conv" ? model.graph.quantized.get(n.inputs[1]!) : undefined;
+          const group = n.attributes["group"];
+          return q !== undefined && q.dims.length === 4 && (group === undefined || group.value === 1) &&
+            q.dims[1]! * q.dims[2]! * q.dims[3]! <= LOW_FP32_MAX_K;
+        });
+        const label = `f32-conv2d-low-mode-k-le-${LOW_FP32_MAX_K} (${small.length} layers)`;
+        expect(session.kernels.includes(label)).toBe(small.length > 0);
+        for (const n of small) {
+          expect(session.model.graph.initializers.get(n.inputs[1]!)!.data.length).toBeGreaterThan(0);
+        }
       }, 60_000);
     }
   }

@@ -4,8 +4,8 @@
  * `(oc, ky, kx)`, W transposed and packed once), then col2im into the output. A per-channel epilogue
  * after it (`Add`/`Mul` by per-channel constants, BatchNormalization; `_channel_epilogue.ts`) folds into
  * the weights and bias. When the kernel windows do not overlap (stride = kernel, no pads, no dilation or
- * output padding, as in DBNet's upsampling head) col2im is a permutation, so the bias and a following
- * activation run fused in the conv kernel too. Other forms keep the reference kernel.
+ * output padding, as in DBNet's upsampling head) col2im is a permutation, done in kernel memory
+ * (`bl_f32_col2im_disjoint`), and the bias and a following activation run fused in the conv kernel too. Other forms keep the reference kernel.
  * @module
  */
 import { allocate } from "../../graph/dtype.ts";
@@ -87,28 +87,17 @@ export function f32ConvTransposeOp(
       const inPlane = ih * iw, outPlane = oh * ow;
       const out = allocate("float32", batch * oc * outPlane) as Float32Array;
       const xd = x.data as Float32Array;
-      const cols = colsBuffer(rows * inPlane);
+      const cols = disjoint ? new Float32Array(0) : colsBuffer(rows * inPlane);
       for (let n = 0; n < batch; n++) {
-        kernels.conv2dF32(xd.subarray(n * c * inPlane, (n + 1) * c * inPlane), prepared, {
-          height: ih,
-          width: iw,
-          activation,
-          out: cols,
-        });
+        const xn = xd.subarray(n * c * inPlane, (n + 1) * c * inPlane);
         const base = n * oc * outPlane;
         if (disjoint) {
-          // Output pixel (y·kh + a, x·kw + e) of channel o is cols row (o, a, e), pixel (y, x).
-          for (let r = 0; r < rows; r++) {
-            const o = Math.floor(r / taps), a = Math.floor((r % taps) / kw), e = r % kw;
-            const src = r * inPlane;
-            for (let y = 0; y < ih; y++) {
-              let d = base + o * outPlane + (y * kh + a) * ow + e;
-              const s = src + y * iw;
-              for (let xx = 0; xx < iw; xx++, d += kw) out[d] = cols[s + xx]!;
-            }
-          }
+          // col2im is a permutation: done in kernel memory before the copy out.
+          const outN = out.subarray(base, base + oc * outPlane);
+          kernels.conv2dF32(xn, prepared, { height: ih, width: iw, activation, out: outN, col2im: [kh, kw] });
           continue;
         }
+        kernels.conv2dF32(xn, prepared, { height: ih, width: iw, activation, out: cols });
         for (let o = 0; o < oc; o++) out.fill(bias[o]!, base + o * outPlane, base + (o + 1) * outPlane);
         for (let r = 0; r < rows; r++) {
           const o = Math.floor(r / taps), a = Math.floor((r % taps) / kw), e = r % kw;

@@ -28,7 +28,7 @@ import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
 import { type ConstantLookup, f32ConvOp, f32GemmOp } from "./f32_fast_ops.ts";
 import { f32PoolOp } from "./f32_pool_ops.ts";
-import { type LowOp, qd8ConvOp, qd8GemmOp } from "./qd8_fast_ops.ts";
+import { LOW_FP32_MAX_K, type LowOp, qd8ConvOp, qd8GemmOp, SMALL_K_REASON } from "./qd8_fast_ops.ts";
 
 /** A zero-element stand-in for a weight only fast ops read (they hold it packed). */
 const PACKED_PLACEHOLDER = new Tensor("float32", new Float32Array(0), [0]);
@@ -82,6 +82,9 @@ export function buildFastOps(
   const ops = new Map<Node, OpDefinition>();
   const consumed = new Set<string>();
   const failed = new Set<string>();
+  /** Weights of low-mode Convs run in fp32 (tiny K), dequantized once: kernel copy and initializer. */
+  const smallK = new Map<string, Tensor>();
+  const smallKOps: Node[] = [];
   visit(model.graph, (name) => model.graph.initializers.get(name), true);
 
   function visit(graph: Graph, constants: ConstantLookup, top: boolean): void {
@@ -123,8 +126,16 @@ export function buildFastOps(
         const low: LowOp = node.op === "Conv"
           ? qd8ConvOp(kernels, constants, node, def, q, epi)
           : qd8GemmOp(kernels, constants, node, def, q, epi);
-        if (typeof low === "string") failed.add(node.inputs[1]!);
-        else {
+        if (typeof low === "string") {
+          failed.add(node.inputs[1]!);
+          if (low.endsWith(`(${SMALL_K_REASON})`)) {
+            const name = node.inputs[1]!;
+            const w = smallK.get(name) ?? dequantize(q);
+            smallK.set(name, w);
+            fast = f32ConvOp(kernels, (n) => (n === name ? w : constants(n)), node, def, epi);
+            if (fast) smallKOps.push(node);
+          }
+        } else {
           consumed.add(low.weight);
           fast = low.def;
         }
@@ -158,8 +169,14 @@ export function buildFastOps(
   };
   rest(model.graph);
 
+  // Low-mode Convs with K ≤ LOW_FP32_MAX_K on fp32: counted in the kernel names the session reports.
+  const label = `f32-conv2d-low-mode-k-le-${LOW_FP32_MAX_K} (${smallKOps.length} layers)`;
+  for (const node of smallKOps) {
+    const inner = ops.get(node)!;
+    ops.set(node, { ...inner, run: (...args) => (kernels.note(label), inner.run(...args)) });
+  }
   for (const [name, q] of packed) {
-    const t = failed.has(name) || !consumed.has(name) ? dequantize(q) : PACKED_PLACEHOLDER;
+    const t = smallK.get(name) ?? (failed.has(name) || !consumed.has(name) ? dequantize(q) : PACKED_PLACEHOLDER);
     model.graph.initializers.set(name, t);
   }
   return ops;

@@ -33,6 +33,15 @@ import { qcwFromQuantized } from "./qcw_weights.ts";
 /** Int8 per-row quantization of activations: asymmetric (most inputs follow a ReLU-like activation). */
 const ASYMMETRIC = true;
 
+/**
+ * A group-1 Conv whose reduction length `c·kh·kw` is below this runs in fp32 on its weight dequantized for
+ * that layer only (tiny: at most `oc·63` floats). Measured under Deno, one thread, relaxed build, 4-bit
+ * block-32 weights against the fp32 conv on the same shape: fp32/int8 time 0.47 at K = 27 (3→16 3×3
+ * stride 2, 320²), 0.60 at K = 12 (12→96 1×1, 160²), 0.80 at K = 24, 0.92 at K = 48, 1.09 at K = 64
+ * (64→128 1×1, 40²): patch rows this short leave the int8 GEMM nothing to win against their quantization.
+ */
+export const LOW_FP32_MAX_K = 63;
+
 /** Patch floats per GEMM call of a Conv (512 KiB of float32: bounded transient memory in low mode). */
 const PATCH_CHUNK_FLOATS = 1 << 17;
 
@@ -66,6 +75,9 @@ function scratch(which: "patch" | "gemm", n: number): Float32Array {
   return gemmScratch.subarray(0, n);
 }
 
+/** Marks the reason {@link qd8ConvOp} gives for a Conv it leaves to fp32 because its K is tiny. */
+export const SMALL_K_REASON = "weight dequantized for this layer only";
+
 /** A packed low-mode op, or why the node keeps a dequantized weight. */
 export type LowOp = { def: OpDefinition; weight: string } | string;
 
@@ -82,6 +94,8 @@ export function qd8ConvOp(
   const attrs = new Attrs(node.attributes);
   if (attrs.int("group", 1) !== 1) return "grouped conv (its small weight is dequantized)";
   if (q.dims.length !== 4) return `conv weight [${q.dims}] is not 2-D`;
+  const kdim = q.dims[1]! * q.dims[2]! * q.dims[3]!;
+  if (kdim <= LOW_FP32_MAX_K) return `reduction length ${kdim} ≤ ${LOW_FP32_MAX_K}: fp32 is faster (${SMALL_K_REASON})`;
   const b = node.inputs[2] ? floatConstant(constants, node.inputs[2]) : undefined;
   if (node.inputs[2] && !b) return "bias is not a float32 constant";
   const w = qcwFromQuantized(q, "conv", foldedBias(b?.data as Float32Array | undefined, q.dims[0]!, epi), epi.scale);
