@@ -4,8 +4,11 @@
  * 4-bit block-32 compressed copy (int8 dynamic-quant kernels), onnxruntime-web (wasm backend, SIMD, one
  * thread) and onnxruntime-node (intraOpNumThreads 1), all on the same inputs (tests/formats/onnx/_zoo_feeds.ts:
  * PP-OCR rec 1×3×48×320, det 1×3×320×320, cls 1×3×48×192). Timing is TVM's (src/bench/time_evaluator.ts):
- * warm-up discarded, `repeat` measurements of `number` runs grown to `--min-repeat-ms`. Prints median and
- * p90 per engine and the ratios bitloop/ort-web and bitloop/ort-node (below 1: bitloop is faster).
+ * warm-up discarded, `repeat` measurements of `number` runs grown to `--min-repeat-ms` — interleaved: every
+ * engine's session is made first, then each round takes one measurement of every engine in turn, so a slow
+ * spell of a shared machine hits all engines alike instead of one (the reference kernels, too slow for
+ * that, are measured on their own). Prints median and p90 per engine and the ratios bitloop/ort-web and
+ * bitloop/ort-node (below 1: bitloop is faster).
  *
  * @example
  * ```sh
@@ -17,7 +20,8 @@
 import { parseArgs } from "node:util";
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
-import { type TimeEvaluation, timeEvaluator } from "../src/bench/time_evaluator.ts";
+import { type LatencySummary, summarize } from "../src/bench/latency_stats.ts";
+import { timeEvaluator } from "../src/bench/time_evaluator.ts";
 import { loadModel } from "../src/formats/load.ts";
 import type { Tensor } from "../src/graph/tensor.ts";
 import { compressModel } from "../src/quant/compress_model.ts";
@@ -53,27 +57,32 @@ ortWeb.env.wasm.simd = true;
 ortWeb.env.wasm.wasmPaths = new URL("../node_modules/onnxruntime-web/dist/", import.meta.url).href;
 ortWeb.env.logLevel = "error";
 
-function time(fn: () => unknown, reference = false): Promise<TimeEvaluation> {
-  return reference
-    ? timeEvaluator(fn, { warmup: 1, repeat: referenceRepeat })
-    : timeEvaluator(fn, { warmup, repeat, minRepeatMs });
+/** A prepared engine: one call runs the model once on the feeds. */
+interface Runner {
+  run: () => unknown;
+  note: string;
+  close?: () => Promise<void>;
 }
 
 async function bitloop(
   source: string | Parameters<typeof InferenceSession.create>[0],
   options: SessionOptions,
   feeds: Record<string, Tensor>,
-) {
+): Promise<Runner> {
   const session = await InferenceSession.create(source, options);
-  const result = await time(() => session.runSync(feeds), options.kernels === "reference");
-  return { ...result, note: session.kernels.length > 0 ? session.kernelBackend : "reference" };
+  return {
+    run: () => session.runSync(feeds),
+    get note() {
+      return session.kernels.length > 0 ? session.kernelBackend : "reference";
+    },
+  };
 }
 
 function ortFeeds<T>(make: (t: Tensor) => T, feeds: Record<string, Tensor>): Record<string, T> {
   return Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, make(t)]));
 }
 
-async function measure(name: ZooModel, engine: Engine, feeds: Record<string, Tensor>) {
+async function prepare(name: ZooModel, engine: Engine, feeds: Record<string, Tensor>): Promise<Runner> {
   const path = zooPath(name);
   switch (engine) {
     case "reference":
@@ -92,9 +101,7 @@ async function measure(name: ZooModel, engine: Engine, feeds: Record<string, Ten
         (t) => new ortWeb.Tensor(t.type as ortWeb.Tensor.Type, t.data as ortWeb.Tensor.DataType, [...t.dims]),
         feeds,
       );
-      const r = await time(() => s.run(f));
-      await s.release();
-      return { ...r, note: "wasm simd 1t" };
+      return { run: () => s.run(f), note: "wasm simd 1t", close: () => s.release() };
     }
     case "ort-node": {
       const s = await ortNode.InferenceSession.create(path, {
@@ -107,11 +114,31 @@ async function measure(name: ZooModel, engine: Engine, feeds: Record<string, Ten
         (t) => new ortNode.Tensor(t.type as ortNode.Tensor.Type, t.data as ortNode.Tensor.DataType, [...t.dims]),
         feeds,
       );
-      const r = await time(() => s.run(f));
-      await s.release();
-      return { ...r, note: "cpu 1t" };
+      return { run: () => s.run(f), note: "cpu 1t", close: () => s.release() };
     }
   }
+}
+
+/**
+ * Times the runners round-robin: the first round grows each engine's `number` to `--min-repeat-ms` after
+ * its warm-up, every later round takes one measurement of each engine with that `number`.
+ */
+async function timeInterleaved(runners: Map<Engine, Runner>): Promise<Map<Engine, LatencySummary>> {
+  const numbers = new Map<Engine, number>();
+  const runs = new Map<Engine, number[]>();
+  for (let round = 0; round < repeat; round++) {
+    for (const [engine, runner] of runners) {
+      const first = !numbers.has(engine);
+      const r = await timeEvaluator(runner.run, {
+        warmup: first ? warmup : 0,
+        repeat: 1,
+        ...(first ? { minRepeatMs } : { number: numbers.get(engine)! }),
+      });
+      numbers.set(engine, r.number);
+      runs.set(engine, [...(runs.get(engine) ?? []), r.runsMs[0]!]);
+    }
+  }
+  return new Map([...runs].map(([engine, ms]) => [engine, summarize(ms)]));
 }
 
 const runtime = "Deno" in globalThis ? `Deno ${Deno.version.deno}` : `Bun ${process.versions.bun}`;
@@ -122,13 +149,23 @@ const rows: string[][] = [["model", "engine", "median ms", "p90 ms", "÷ ort-web
 for (const name of models) {
   const feeds = zooFeeds(name);
   const results = new Map<Engine, { medianMs: number; p90Ms: number; note: string }>();
+  const runners = new Map<Engine, Runner>();
   for (const engine of engines) {
     try {
-      results.set(engine, await measure(name, engine, feeds));
+      const runner = await prepare(name, engine, feeds);
+      if (engine !== "reference") runners.set(engine, runner);
+      else {
+        const r = await timeEvaluator(runner.run, { warmup: 1, repeat: referenceRepeat });
+        results.set(engine, { ...r, note: runner.note });
+      }
     } catch (error) {
       console.error(`${name} ${engine}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  for (const [engine, summary] of await timeInterleaved(runners)) {
+    results.set(engine, { ...summary, note: runners.get(engine)!.note });
+  }
+  for (const runner of runners.values()) await runner.close?.();
   const web = results.get("ort-web")?.medianMs;
   const node = results.get("ort-node")?.medianMs;
   const ratio = (v: number, base: number | undefined) => (base === undefined ? "" : (v / base).toFixed(2));
