@@ -1,6 +1,7 @@
 /**
  * Runtime latency side by side, one thread, in one process: for every zoo model, bitloop with the
- * reference kernels, bitloop's wasm kernels in normal memory mode (fp32), bitloop in low memory mode on a
+ * reference kernels, bitloop's wasm kernels in normal memory mode (fp32; `fast`: with `precision: "fast"`,
+ * fused multiply-add), bitloop in low memory mode on a
  * 4-bit block-32 compressed copy (int8 dynamic-quant kernels), onnxruntime-web (wasm backend, SIMD, one
  * thread) and onnxruntime-node (intraOpNumThreads 1), all on the same inputs (tests/formats/onnx/_zoo_feeds.ts:
  * PP-OCR rec 1×3×48×320, det 1×3×320×320, cls 1×3×48×192). Timing is TVM's (src/bench/time_evaluator.ts):
@@ -30,7 +31,7 @@ import { InferenceSession, type SessionOptions } from "../src/runtime/session.ts
 import { ZOO_MODELS, zooFeeds, type ZooModel } from "../tests/formats/onnx/_zoo_feeds.ts";
 import { zooPath } from "../tests/zoo/zoo.ts";
 
-const ENGINES = ["reference", "normal", "low4", "ort-web", "ort-node"] as const;
+const ENGINES = ["reference", "normal", "fast", "low4", "ort-web", "ort-node"] as const;
 type Engine = (typeof ENGINES)[number];
 
 const { values } = parseArgs({
@@ -89,6 +90,8 @@ async function prepare(name: ZooModel, engine: Engine, feeds: Record<string, Ten
       return await bitloop(path, { kernels: "reference" }, feeds);
     case "normal":
       return await bitloop(path, { kernels: "auto", memory: "normal" }, feeds);
+    case "fast":
+      return await bitloop(path, { kernels: "auto", memory: "normal", precision: "fast" }, feeds);
     case "low4": {
       const model = await loadModel(path);
       prepareForCompression(model);
@@ -173,7 +176,13 @@ for (const name of models) {
     const own = !engine.startsWith("ort");
     rows.push([
       name,
-      engine === "low4" ? "bitloop low 4-bit" : own ? `bitloop ${engine}` : engine,
+      engine === "low4"
+        ? "bitloop low 4-bit"
+        : engine === "fast"
+        ? "bitloop normal, fast"
+        : own
+        ? `bitloop ${engine}`
+        : engine,
       r.medianMs.toFixed(2),
       r.p90Ms.toFixed(2),
       own ? ratio(r.medianMs, web) : "",

@@ -28,7 +28,7 @@ import type { DispatchRow } from "../kernels/dispatch.ts";
 import { parseOrUsage, UsageError } from "./_usage_error.ts";
 import { parseDims } from "./_validate_inputs.ts";
 
-const HELP = `Usage: bitloop bench <model> [--memory low|normal] [--kernels auto|reference]
+const HELP = `Usage: bitloop bench <model> [--memory low|normal] [--precision exact|fast] [--kernels auto|reference]
                      [--input NAME=FILE.npy ...] [--dim NAME=N ...] [--warmup N] [--number N]
                      [--repeat N] [--min-repeat-ms MS] [--profile] [--json]
 
@@ -39,6 +39,8 @@ percentile and minimum time per run, the peak resident memory and the kernels th
 Options:
   --memory MODE           normal (fp32 weights) or low (quantized weights stay packed; int8 kernels)
                           (default normal)
+  --precision P           exact (same bits under every engine; SIMD128 fp32 kernels) or fast (fused
+                          multiply-add where the engine has relaxed SIMD; last bits may differ) (default exact)
   --kernels WHICH         auto (fastest wasm build this engine runs) or reference (default auto)
   -i, --input NAME=FILE   an input from a .npy file (NAME= may be left out for a one-input model);
                           inputs not given are seeded random values of the declared shape
@@ -69,6 +71,8 @@ export interface BenchReport {
   model: string;
   /** Memory mode of the session. */
   memory: "normal" | "low";
+  /** The precision option the session ran with. */
+  precision: "exact" | "fast";
   /** Kernel choice asked for. */
   kernelsOption: "auto" | "reference";
   /** The wasm build that ran (`relaxed`, `simd128`, `scalar`) or `"reference"`. */
@@ -118,6 +122,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
       allowPositionals: true,
       options: {
         memory: { type: "string", default: "normal" },
+        precision: { type: "string", default: "exact" },
         kernels: { type: "string", default: "auto" },
         input: { type: "string", short: "i", multiple: true, default: [] },
         dim: { type: "string", multiple: true, default: [] },
@@ -136,6 +141,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"; give inputs as --input NAME=FILE.npy`);
   const memory = oneOf("--memory", values.memory, ["normal", "low"] as const);
   const kernelsOption = oneOf("--kernels", values.kernels, ["auto", "reference"] as const);
+  const precision = oneOf("--precision", values.precision, ["exact", "fast"] as const);
   const warmup = whole("--warmup", values.warmup, 0);
   const number = whole("--number", values.number, 1);
   const repeat = whole("--repeat", values.repeat, 1);
@@ -148,6 +154,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
   const { feeds, inputs } = await benchFeeds(model.graph.inputs, values.input, dims);
   const session = await InferenceSession.create(model, {
     memory,
+    precision,
     kernels: kernelsOption,
     profile: values.profile === true,
   });
@@ -164,6 +171,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
   const report: BenchReport = {
     model: path,
     memory,
+    precision,
     kernelsOption,
     kernelBackend: session.kernelBackend,
     medianMs: result.medianMs,
@@ -187,7 +195,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
   const ms = (v: number) => `${v.toFixed(v < 10 ? 3 : 1)} ms`;
   const rows = [
     ["model", path],
-    ["memory", `${memory}, kernels ${kernelsOption} (${report.kernelBackend})`],
+    ["memory", `${memory}, precision ${precision}, kernels ${kernelsOption} (${report.kernelBackend})`],
     ...Object.entries(inputs).map(([name, how]) => [`input ${name}`, how]),
     ["runs", `${warmup} warm-up + ${repeat} × ${result.number}`],
     ["median", ms(result.medianMs)],

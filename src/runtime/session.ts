@@ -44,12 +44,22 @@ export interface SessionOptions extends LoadModelOptions {
   memory?: "normal" | "low";
   /**
    * `"auto"`: wasm kernels for Conv, ConvTranspose, MatMul and Gemm with constant weights (SIMD128 in
-   * normal mode, so results are bit-identical under Deno and Bun; the best build, relaxed SIMD, in low
-   * mode), falling back to the reference kernels when none loads; `"reference"`: the TypeScript
+   * normal mode with `precision: "exact"`, so results are bit-identical under Deno and Bun; the best build,
+   * relaxed SIMD, in low mode or with `precision: "fast"`), falling back to the reference kernels when none loads; `"reference"`: the TypeScript
    * reference kernels only.
    * @default "auto"
    */
   kernels?: "auto" | "reference";
+  /**
+   * Float arithmetic of normal mode's wasm kernels (MNN's `BackendConfig::Precision`, re-read for wasm):
+   * `"exact"` runs the SIMD128 build, whose separate multiply and add give the same bits under every engine
+   * (`run` writes byte-identical outputs under Deno and Bun); `"fast"` runs the best build the engine has
+   * (relaxed SIMD: fused multiply-add, about twice the fp32 GEMM throughput), whose last bits may differ
+   * between engines — still float32 everywhere, within the same budgets against onnxruntime. Low mode
+   * always runs the best build.
+   * @default "exact"
+   */
+  precision?: "exact" | "fast";
   /**
    * Times every node of every run (self time per node, subgraph nodes included) into
    * {@link InferenceSession.profile}. Costs one `performance.now()` pair per node.
@@ -121,7 +131,7 @@ export class InferenceSession {
   static async create(source: string | Uint8Array | Model, options: SessionOptions = {}): Promise<InferenceSession> {
     const loaded = typeof source === "object" && "graph" in source ? source : await loadModel(source, options);
     const kernels = (options.kernels ?? "auto") === "auto"
-      ? await sessionKernels(options.memory ?? "normal")
+      ? await sessionKernels(options.memory ?? "normal", options.precision ?? "exact")
       : undefined;
     const packed = new Map<string, QuantizedTensor>();
     let model: Model;
@@ -206,8 +216,8 @@ export class InferenceSession {
  * Low mode takes the best build (relaxed SIMD's int8 dot products), trading that identity for speed.
  * `undefined` when no build loads (the reference kernels run everything).
  */
-async function sessionKernels(memory: "normal" | "low"): Promise<Kernels | undefined> {
-  const tries: Array<Parameters<typeof loadKernels>[0]> = memory === "low"
+async function sessionKernels(memory: "normal" | "low", precision: "exact" | "fast"): Promise<Kernels | undefined> {
+  const tries: Array<Parameters<typeof loadKernels>[0]> = memory === "low" || precision === "fast"
     ? [{}]
     : [{ variant: "simd128" }, { variant: "scalar" }];
   for (const options of tries) {

@@ -1,17 +1,22 @@
 // Normal memory mode on the wasm kernels (Conv, MatMul, Gemm with packed weights and fused activations):
 // every zoo model still matches onnxruntime-node within the foundation budget (cosine ≥ 0.99999, max abs
-// err ≤ 1e-4 × max|ref|), on the seeded zoo feeds and, for PP-OCR, on rendered text.
+// err ≤ 1e-4 × max|ref|), on the seeded zoo feeds and, for PP-OCR, on rendered text — with the default exact
+// precision and, for PP-OCR, with `precision: "fast"`.
 import { describe, expect, test } from "bun:test";
 import type { Tensor } from "../../src/graph/tensor.ts";
-import { InferenceSession } from "../../src/runtime/session.ts";
+import { InferenceSession, type SessionOptions } from "../../src/runtime/session.ts";
 import { agreement } from "../_compare.ts";
 import { ortRun, ortSession } from "../_ort.ts";
 import { clsInput, detInput, recInput, renderLine, renderPage } from "../data/render_text.ts";
 import { ZOO_MODELS, zooFeeds } from "../formats/onnx/_zoo_feeds.ts";
 import { zooPath } from "../zoo/zoo.ts";
 
-async function expectMatchesOrt(model: string, feedSets: Record<string, Tensor>[]): Promise<InferenceSession> {
-  const session = await InferenceSession.create(zooPath(model));
+async function expectMatchesOrt(
+  model: string,
+  feedSets: Record<string, Tensor>[],
+  options: SessionOptions = {},
+): Promise<InferenceSession> {
+  const session = await InferenceSession.create(zooPath(model), options);
   const ort = await ortSession(zooPath(model));
   for (const feeds of feedSets) {
     const ours = await session.run(feeds);
@@ -43,6 +48,17 @@ describe("normal mode with wasm kernels matches onnxruntime-node", () => {
         expect(session.kernels.some((k) => k.startsWith("f32-dwconv2d-"))).toBe(true);
         // rec and cls have MatMul/Gemm weights (det's ConvTranspose runs as a 1×1 conv).
         if (model !== "ppocr_det") expect(session.kernels.some((k) => k.startsWith("f32-gemm-"))).toBe(true);
+      }
+    }, 60_000);
+  }
+});
+
+describe('precision: "fast" (fused multiply-add where the engine has relaxed SIMD) stays within the same budget', () => {
+  for (const model of ["ppocr_det", "ppocr_rec", "ppocr_cls"]) {
+    test(model, async () => {
+      const session = await expectMatchesOrt(model, [zooFeeds(model), RENDERED[model]!()], { precision: "fast" });
+      if (session.kernelBackend === "relaxed") {
+        expect(session.kernels.some((k) => k.startsWith("f32-conv2d-") && k.endsWith("-relaxed"))).toBe(true);
       }
     }, 60_000);
   }
