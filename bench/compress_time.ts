@@ -13,6 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { summarize } from "../src/bench/latency_stats.ts";
 import { loadModel } from "../src/formats/load.ts";
 import type { Graph, Model } from "../src/graph/graph.ts";
 import { compressModel } from "../src/quant/compress_model.ts";
@@ -64,11 +65,6 @@ async function fourRecognisers(): Promise<Model> {
   return { ...rec, graph };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
 const models: [string, () => Promise<Model>][] = [
   ...ZOO.filter((f) => f.path.endsWith(".onnx")).map(({ name }): [string, () => Promise<Model>] => [name, async () => {
     const m = await loadModel(zooPath(name));
@@ -96,7 +92,7 @@ for (const [label, load] of models) {
     weights = report.totals.weights;
     quantized = report.totals.quantized;
   }
-  const s = median(times);
+  const s = summarize(times).medianMs;
   console.log(
     `| ${label} | ${(weights / 1e6).toFixed(2)} M | ${quantized} tensors | ${s.toFixed(2)} | ${
       (weights / 1e6 / s).toFixed(2)

@@ -16,8 +16,8 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { PeakRss } from "../src/bench/peak_rss.ts";
+import { statSync, writeFileSync } from "node:fs";
+import { kernelPeakBytes, PeakRss } from "../src/bench/peak_rss.ts";
 import { loadModel } from "../src/formats/load.ts";
 import type { Graph } from "../src/graph/graph.ts";
 import { writeBitloop } from "../src/formats/bitloop/write.ts";
@@ -34,14 +34,9 @@ const SAMPLES = 5;
 const RUNS = 5;
 const script = new URL(import.meta.url).pathname;
 
-function vmHwmBytes(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
 async function child(path: string, memory: "normal" | "low"): Promise<void> {
   const session = await InferenceSession.create(path, { memory });
-  const createdPeakBytes = vmHwmBytes();
+  const createdPeakBytes = kernelPeakBytes() ?? NaN;
   const x = recInput(renderLine("Hello World 42"));
   const peak = new PeakRss();
   for (let i = 0; i < RUNS; i++) await session.run({ x });

@@ -13,7 +13,8 @@ import process from "node:process";
 const STATUS = "/proc/self/status";
 const CLEAR_REFS = "/proc/self/clear_refs";
 
-function kernelPeakBytes(): number | undefined {
+/** The kernel's high-water mark of this process's RSS (`VmHWM`), or undefined where /proc cannot be read. */
+export function kernelPeakBytes(): number | undefined {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(STATUS, "utf8"));
     return m ? Number(m[1]) * 1024 : undefined;

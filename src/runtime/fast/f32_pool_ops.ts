@@ -9,6 +9,7 @@ import { allocate } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import { nearestMaps } from "../ops/nn/_resize_kernels.ts";
+import { axisTaps } from "../ops/nn/pool.ts";
 import { resolveWindow } from "../ops/nn/_window.ts";
 import { resizePlan } from "../ops/nn/resize.ts";
 import type { Attrs, KernelContext, OpDefinition } from "../op.ts";
@@ -29,18 +30,6 @@ function globalAveragePoolF32(x: Tensor): Tensor {
   return new Tensor("float32", out, [n, c, ...x.dims.slice(2).map(() => 1)]);
 }
 
-/** Valid taps `[lo, hi)` per output index along one axis (dilation 1), and the padded tap count. */
-function taps(n: number, out: number, k: number, s: number, padBegin: number, padEnd: number) {
-  const lo = new Int32Array(out), hi = new Int32Array(out), padded = new Int32Array(out);
-  for (let o = 0; o < out; o++) {
-    const start = o * s - padBegin;
-    lo[o] = Math.min(start >= 0 ? 0 : -start, k);
-    hi[o] = Math.max(lo[o]!, Math.min(k, n - start));
-    padded[o] = Math.min(start + k, n + padEnd) - start;
-  }
-  return { lo, hi, padded };
-}
-
 /** 2-D MaxPool / AveragePool of a float32 NCHW tensor, or undefined when the node is another form. */
 function pool2d(max: boolean, x: Tensor, attrs: Attrs): Tensor | undefined {
   if (x.type !== "float32" || x.dims.length !== 4) return undefined;
@@ -53,8 +42,8 @@ function pool2d(max: boolean, x: Tensor, attrs: Attrs): Tensor | undefined {
   const [n, c, h, w] = x.dims as [number, number, number, number];
   const [oh, ow] = win.outShape as [number, number];
   const [kh, kw] = kernel as [number, number];
-  const th = taps(h, oh, kh, win.strides[0]!, win.padsBegin[0]!, win.padsEnd[0]!);
-  const tw = taps(w, ow, kw, win.strides[1]!, win.padsBegin[1]!, win.padsEnd[1]!);
+  const th = axisTaps(h, oh, kh, win.strides[0]!, 1, win.padsBegin[0]!, win.padsEnd[0]!);
+  const tw = axisTaps(w, ow, kw, win.strides[1]!, 1, win.padsBegin[1]!, win.padsEnd[1]!);
   const [sh, sw, ph, pw] = [win.strides[0]!, win.strides[1]!, win.padsBegin[0]!, win.padsBegin[1]!];
   const includePad = attrs.int("count_include_pad", 0) !== 0;
   const xd = x.data as Float32Array;

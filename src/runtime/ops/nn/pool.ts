@@ -12,7 +12,7 @@ import type { Attrs, OpDefinition } from "../../op.ts";
 import { AUTO_PAD_VALUES, resolveWindow, toThreeAxes, type Window } from "./_window.ts";
 
 /** Per output index along one axis: valid kernel taps `[lo, hi)` and the tap count over the padded input. */
-interface AxisTaps {
+export interface AxisTaps {
   lo: Int32Array;
   hi: Int32Array;
   padded: Int32Array;
@@ -21,7 +21,25 @@ interface AxisTaps {
   padBegin: number;
 }
 
-function axisTaps(n: number, out: number, k: number, s: number, d: number, padBegin: number, padEnd: number): AxisTaps {
+/**
+ * The taps of one axis of `n` inputs pooled to `out` outputs by a `k`-wide window (stride `s`, dilation
+ * `d`, padding `padBegin`/`padEnd`). Shared with the float32 fast path (src/runtime/fast/f32_pool_ops.ts).
+ *
+ * @example
+ * ```ts
+ * const t = axisTaps(4, 2, 3, 2, 1, 1, 0); // windows start at -1 and 1
+ * if (t.lo[0] !== 1 || t.hi[1] !== 3 || t.padded[1] !== 3) throw new Error("taps");
+ * ```
+ */
+export function axisTaps(
+  n: number,
+  out: number,
+  k: number,
+  s: number,
+  d: number,
+  padBegin: number,
+  padEnd: number,
+): AxisTaps {
   const lo = new Int32Array(out), hi = new Int32Array(out), padded = new Int32Array(out);
   for (let o = 0; o < out; o++) {
     const start = o * s - padBegin;
