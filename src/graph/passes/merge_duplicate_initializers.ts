@@ -28,28 +28,47 @@ import type { Tensor } from "../tensor.ts";
  * ```
  */
 export function mergeDuplicateInitializers(graph: Graph): number {
+  return mergeIn(graph, new Map());
+}
+
+/** Merges within `graph`'s subtree; `hashes` remembers content hashes across the recursion. */
+function mergeIn(graph: Graph, hashes: Map<Tensor, string>): number {
   let merged = 0;
   const children = subgraphsOf(graph);
-  for (const child of children) merged += mergeDuplicateInitializers(child);
+  for (const child of children) merged += mergeIn(child, hashes);
   // Candidates: this graph's own initializers first, then its direct subgraphs' (already merged).
-  const owners: [Graph, string, Tensor][] = [];
+  const byShape = new Map<string, [Graph, string, Tensor][]>();
   const pinned = (g: Graph) => new Set([...g.inputs, ...g.outputs].map((v) => v.name));
   for (const g of [graph, ...children]) {
     const keep = pinned(g);
-    for (const [name, tensor] of g.initializers) if (!keep.has(name)) owners.push([g, name, tensor]);
+    for (const [name, tensor] of g.initializers) {
+      if (keep.has(name)) continue;
+      const key = `${tensor.type}|${tensor.dims.join(",")}`;
+      const list = byShape.get(key) ?? [];
+      byShape.set(key, list);
+      list.push([g, name, tensor]);
+    }
   }
-  const groups = new Map<string, [Graph, string, Tensor][][]>();
-  for (const owner of owners) {
-    const key = `${owner[2].type}|${owner[2].dims.join(",")}|${contentHash(owner[2])}`;
-    const sameKey = groups.get(key) ?? [];
-    groups.set(key, sameKey);
-    const group = sameKey.find((members) => sameBytes(members[0]![2], owner[2]));
-    if (group) group.push(owner);
-    else sameKey.push([owner]);
+  // Only tensors that share a dtype and shape with another are hashed, then compared byte for byte.
+  const groups: [Graph, string, Tensor][][] = [];
+  for (const sameShape of byShape.values()) {
+    if (sameShape.length < 2) continue;
+    const byHash = new Map<string, [Graph, string, Tensor][][]>();
+    for (const owner of sameShape) {
+      const tensor = owner[2];
+      let hash = hashes.get(tensor);
+      if (hash === undefined) hashes.set(tensor, hash = contentHash(tensor));
+      const candidates = byHash.get(hash) ?? [];
+      byHash.set(hash, candidates);
+      const group = candidates.find((members) => sameBytes(members[0]![2], tensor));
+      if (group) group.push(owner);
+      else candidates.push([owner]);
+    }
+    for (const candidates of byHash.values()) groups.push(...candidates);
   }
   const renamed = new Map<string, string>();
   const defined = definedNames(graph);
-  for (const members of [...groups.values()].flat()) {
+  for (const members of groups) {
     // A name defined twice in the subtree (sibling branches may reuse one) cannot be renamed safely.
     if (members.length < 2 || members.some(([, name]) => defined.get(name)! > 1)) continue;
     const [home, kept, tensor] = members.find(([g]) => g === graph) ?? members[0]!;
