@@ -1,10 +1,20 @@
 // fp32 convolution bindings: weights copied into kernel memory once, then per call im2col+GEMM (a 1×1
-// stride-1 unpadded conv skips im2col: the GEMM reads the input planes in place) or the direct depthwise
-// kernel (chosen when group == channels == output channels).
+// stride-1 unpadded conv skips im2col: the GEMM reads the input planes in place), the direct depthwise
+// kernel (chosen when group == channels == output channels) or, for group-1 3×3 stride-1 undilated convs
+// where the crossover rule says it pays, Winograd F(2×2, 3×3) (_winograd.ts).
 import { type Activation, encodeActivation } from "./activation.ts";
 import type { KernelModule } from "./kernel_module.ts";
 import { OwnedBlock } from "./_owned_block.ts";
 import { conv2dOutputSize } from "./ref/f32_conv2d_ref.ts";
+import {
+  type PreparedWinograd,
+  prepareWinogradF32,
+  winogradChannelsPay,
+  winogradGeometry,
+  winogradPays,
+  winogradScratchBytes,
+  winogradSwitch,
+} from "./_winograd.ts";
 
 /** Shape of the weights given to {@link prepareConv2dF32}. */
 export interface PrepareConv2dOptions {
@@ -18,6 +28,11 @@ export interface PrepareConv2dOptions {
   group?: number;
   /** Per-output-channel bias. */
   bias?: Float32Array;
+  /**
+   * Also transform group-1 3×3 weights for Winograd F(2×2, 3×3) (when the channel counts pass the
+   * crossover rule), so stride-1 undilated calls can take it. @default true
+   */
+  winograd?: boolean;
 }
 
 /** Options of one convolution call. */
@@ -68,6 +83,8 @@ export class PreparedConv2d extends OwnedBlock {
   readonly group: number;
   /** Whether a bias is stored after the weights. */
   readonly hasBias: boolean;
+  /** The Winograd-domain weights, when prepared (group-1 3×3 convs the crossover rule accepts). */
+  winograd: PreparedWinograd | undefined;
 
   constructor(module: KernelModule, o: PrepareConv2dOptions, weightCount: number) {
     super(module, (weightCount + (o.bias === undefined ? 0 : o.outChannels)) * 4);
@@ -76,6 +93,13 @@ export class PreparedConv2d extends OwnedBlock {
     this.kernel = [o.kernel[0], o.kernel[1]];
     this.group = o.group ?? 1;
     this.hasBias = o.bias !== undefined;
+    this.winograd = undefined;
+  }
+
+  /** Frees the weights and the Winograd-domain weights (idempotent). */
+  override dispose(): void {
+    this.winograd?.dispose();
+    super.dispose();
   }
 
   /** True when the depthwise kernel applies. */
@@ -110,16 +134,23 @@ export function prepareConv2dF32(module: KernelModule, weights: Float32Array, o:
   const prepared = new PreparedConv2d(module, o, count);
   module.heap.f32(prepared.ptr, count).set(weights);
   if (o.bias !== undefined) module.heap.f32(prepared.ptr + count * 4, o.outChannels).set(o.bias);
+  const [kh, kw] = o.kernel;
+  if (
+    (o.winograd ?? winogradSwitch.enabled) && group === 1 && kh === 3 && kw === 3 &&
+    winogradChannelsPay(o.inChannels, o.outChannels)
+  ) {
+    prepared.winograd = prepareWinogradF32(module, prepared.ptr, o.outChannels, o.inChannels);
+  }
   return prepared;
 }
 
 /** Target scratch for the im2col panels of one chunk of pixels (stays in L2). */
 const CONV_SCRATCH_TARGET = 512 * 1024;
 
-/** Runs the convolution; `names` gives the kernel names `[im2col+gemm, depthwise]` for reporting. */
+/** Runs the convolution; `names` gives the kernel names `[im2col+gemm, depthwise, winograd]` for reporting. */
 export function conv2dF32(
   module: KernelModule,
-  names: readonly [string, string],
+  names: readonly [string, string, string],
   x: Float32Array,
   conv: PreparedConv2d,
   o: Conv2dF32Options,
@@ -167,13 +198,16 @@ export function conv2dF32(
   const ex = module.exports;
   const heap = module.heap;
   const depthwise = conv.depthwise;
-  const kernel = depthwise ? names[1] : names[0];
+  const winograd = conv.winograd !== undefined && winogradGeometry([sh, sw], [dh, dw]) &&
+    winogradPays(c, oc, oh, ow);
+  const kernel = depthwise ? names[1] : winograd ? names[2] : names[0];
   const pd = heap.alloc(15 * 4);
   let px = 0, py = 0, ps = 0, pz = 0;
   try {
     heap.u32(pd, 15).set([c, o.height, o.width, oc, group, kh, kw, sh, sw, dh, dw, pads[0], pads[1], oh, ow]);
     let scratch: number;
     if (depthwise) scratch = ex.bl_f32_dwconv2d_scratch(pd) >>> 0;
+    else if (winograd) scratch = winogradScratchBytes(module, pd, oh);
     else {
       const min = ex.bl_f32_conv2d_scratch_min(pd) >>> 0;
       const panels = Math.ceil((oh * ow) / 8);
@@ -188,9 +222,9 @@ export function conv2dF32(
     py = heap.alloc(outSize * 4);
     ps = heap.alloc(scratch);
     if (o.col2im !== undefined) pz = heap.alloc(outSize * 4);
-    const pw = conv.ptr;
-    const pbias = conv.hasBias ? pw + (oc * (c / group) * kh * kw) * 4 : 0;
-    const run = depthwise ? ex.bl_f32_dwconv2d : ex.bl_f32_conv2d;
+    const pbias = conv.hasBias ? conv.ptr + (oc * (c / group) * kh * kw) * 4 : 0;
+    const pw = winograd ? conv.winograd!.ptr : conv.ptr;
+    const run = depthwise ? ex.bl_f32_dwconv2d : winograd ? ex.bl_f32_conv2d_winograd : ex.bl_f32_conv2d;
     for (let b = 0; b < batch; b++) {
       heap.f32(px, inSize).set(x.subarray(b * inSize, (b + 1) * inSize));
       const status = run(pd, px, pw, pbias, py, act.code, act.p0, act.p1, ps, scratch);

@@ -122,6 +122,20 @@ export interface KernelExports {
   ): number;
   bl_f32_scatter_columns(y: number, rows: number, cols: number, out: number, ld: number): number;
   bl_f32_col2im_disjoint(cols: number, out: number, oc: number, kh: number, kw: number, ih: number, iw: number): number;
+  bl_f32_conv2d_winograd_scratch_min(desc: number): number;
+  bl_f32_winograd_transform_weights(oc: number, ic: number, weights: number, out: number): number;
+  bl_f32_conv2d_winograd(
+    desc: number,
+    x: number,
+    weights: number,
+    bias: number,
+    out: number,
+    act: number,
+    p0: number,
+    p1: number,
+    scratch: number,
+    scratchBytes: number,
+  ): number;
   bl_f32_dwconv2d_scratch(desc: number): number;
   bl_f32_dwconv2d(
     desc: number,

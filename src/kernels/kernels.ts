@@ -59,6 +59,8 @@ export interface KernelNames {
   conv2d: string;
   /** e.g. `f32-dwconv2d-chw-relaxed` (3×3 and 5×5 undilated convs take a 16-wide fast path). */
   dwconv2d: string;
+  /** e.g. `f32-conv2d-winograd-2x2-simd128`: Winograd F(2×2, 3×3) for group-1 3×3 stride-1 convs. */
+  conv2dWinograd: string;
   /** e.g. `f32-qd8-im2row-relaxed`: patch rows of a low-memory conv, quantized in the same call. */
   qd8Im2row: string;
 }
@@ -88,6 +90,7 @@ export function kernelNames(module: KernelModule, native?: NativeKernels): Kerne
     qc2w: q(2),
     conv2d: `f32-conv2d-im2col-${fm}x${fn}-${v}`,
     dwconv2d: `f32-dwconv2d-chw-${v}`,
+    conv2dWinograd: `f32-conv2d-winograd-2x2-${v}`,
     qd8Im2row: `f32-qd8-im2row-${v}`,
   };
 }
@@ -222,9 +225,14 @@ export class Kernels {
     return prepareConv2dF32(this.module, weights, options);
   }
 
-  /** NCHW convolution: depthwise kernel when `group == c == oc`, im2col + GEMM otherwise. */
+  /**
+   * NCHW convolution: depthwise kernel when `group == c == oc`, Winograd F(2×2, 3×3) for stride-1
+   * undilated 3×3 convs prepared with Winograd weights where the crossover rule says it pays, im2col +
+   * GEMM otherwise.
+   */
   conv2dF32(x: Float32Array, conv: PreparedConv2d, options: Conv2dF32Options): Conv2dResult {
-    const result = conv2dF32(this.module, [this.names.conv2d, this.names.dwconv2d], x, conv, options);
+    const names = [this.names.conv2d, this.names.dwconv2d, this.names.conv2dWinograd] as const;
+    const result = conv2dF32(this.module, names, x, conv, options);
     this.#ran.add(result.kernel);
     return result;
   }

@@ -85,6 +85,7 @@ for (const variant of availableVariants()) {
           kernel: [g.kh, g.kw],
           group,
           bias,
+          winograd: false, // im2col's suite: f32_winograd.test.ts covers the Winograd path
         });
         const options = { height: g.h, width: g.w, batch: 2, ...(g.strides && { strides: g.strides }) };
         const y = kernels.conv2dF32(x, conv, {
@@ -114,7 +115,13 @@ for (const variant of availableVariants()) {
         const g: Conv2dGeometry = { c: 6, h: 9, w: 14, oc, kh: 3, kw: 3, group, pads: [1, 1, 1, 1] };
         const x = randomF32(6 * 9 * 14, 70 + group, -2, 2);
         const wt = randomF32(oc * (6 / group) * 9, 80 + group);
-        using conv = kernels.prepareConv2dF32(wt, { outChannels: oc, inChannels: 6, kernel: [3, 3], group });
+        using conv = kernels.prepareConv2dF32(wt, {
+          outChannels: oc,
+          inChannels: 6,
+          kernel: [3, 3],
+          group,
+          winograd: false,
+        });
         for (const activation of acts) {
           const y = kernels.conv2dF32(x, conv, { height: 9, width: 14, pads: [1, 1, 1, 1], activation });
           expect(y.kernel).toBe(group === 6 ? kernels.names.dwconv2d : kernels.names.conv2d);

@@ -48,13 +48,15 @@ describe("normal mode with wasm kernels matches onnxruntime-node", () => {
         expect(session.kernels.some((k) => k.startsWith("f32-dwconv2d-"))).toBe(true);
         // rec and cls have MatMul/Gemm weights (det's ConvTranspose runs as a 1×1 conv).
         if (model !== "ppocr_det") expect(session.kernels.some((k) => k.startsWith("f32-gemm-"))).toBe(true);
+        // det's neck 3×3 stride-1 convs run Winograd F(2×2, 3×3).
+        if (model === "ppocr_det") expect(session.kernels.some((k) => k.startsWith("f32-conv2d-winograd-"))).toBe(true);
       }
     }, 60_000);
   }
 });
 
 describe('precision: "fast" (fused multiply-add where the engine has relaxed SIMD) stays within the same budget', () => {
-  for (const model of ["ppocr_det", "ppocr_rec", "ppocr_cls"]) {
+  for (const model of ["ppocr_det", "ppocr_rec", "ppocr_cls"] as const) {
     test(model, async () => {
       const session = await expectMatchesOrt(model, [zooFeeds(model), RENDERED[model]!()], { precision: "fast" });
       if (session.kernelBackend === "relaxed") {
