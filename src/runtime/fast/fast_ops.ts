@@ -11,7 +11,10 @@
  * (bias `Add`, `Mul`, BatchNormalization, then an activation when its windows do not overlap:
  * `_channel_epilogue.ts`). The float32 elementwise, pooling and resize nodes left over take monomorphic
  * fast paths that compute exactly what their reference kernels compute (`f32_elementwise_ops.ts`,
- * `f32_pool_ops.ts`).
+ * `f32_pool_ops.ts`; row- or column-repeated Add/Sub/Mul/Div operands `f32_row_broadcast_ops.ts`; a spelled-out
+ * LayerNorm's ReduceMean/Pow/Sqrt `f32_layer_norm_ops.ts`). Float32 Softmax/LogSoftmax over contiguous rows
+ * take `f32_softmax_op.ts`, whose own deterministic exp keeps each output within 1 float32 ulp of the
+ * reference kernel.
  * @module
  */
 import type { Graph, Model, Node } from "../../graph/graph.ts";
@@ -26,8 +29,11 @@ import { epilogueAfter, passThrough, preAffineBefore, readersOf } from "./_fusio
 import { channelEpilogueAfter } from "./_channel_epilogue.ts";
 import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_op.ts";
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
+import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
 import { type ConstantLookup, f32ConvOp, f32GemmOp } from "./f32_fast_ops.ts";
 import { f32PoolOp } from "./f32_pool_ops.ts";
+import { f32RowBroadcastOp } from "./f32_row_broadcast_ops.ts";
+import { f32SoftmaxOp } from "./f32_softmax_op.ts";
 import { LOW_FP32_MAX_K, type LowOp, qd8ConvOp, qd8GemmOp, SMALL_K_REASON } from "./qd8_fast_ops.ts";
 
 /** A zero-element stand-in for a weight only fast ops read (they hold it packed). */
@@ -163,7 +169,9 @@ export function buildFastOps(
       for (const a of Object.values(node.attributes)) if (a.kind === "graph") rest(a.value);
       const def = OPS.get(node.op);
       if (ops.has(node) || !def) continue;
-      const fast = f32ElementwiseOp(node, def) ?? f32PoolOp(node, def);
+      // Row/column-repeated Add/Sub/Mul/Div operands: tried when the elementwise forms do not apply.
+      const fast = f32ElementwiseOp(node, f32RowBroadcastOp(node, def) ?? def) ?? f32PoolOp(node, def) ??
+        f32SoftmaxOp(node, def) ?? f32LayerNormOp(node, def);
       if (fast) ops.set(node, fast);
     }
   };
