@@ -1,10 +1,10 @@
 //! The raw `extern "C"` surface of the low-memory conv's data movement (see `exports` for the
-//! conventions): patch rows quantized to int8 in one call, and the transpose back to NCHW.
+//! conventions): patch rows built and quantized to int8 a few at a time, and the transpose back to NCHW.
 
 use crate::exports::region;
 use crate::f32_conv2d::ConvDesc;
 use crate::status::Status;
-use crate::{f32_im2row, qd8_quantize};
+use crate::{f32_im2row, qd8_im2row};
 
 macro_rules! check {
     ($e:expr) => {
@@ -15,8 +15,11 @@ macro_rules! check {
 }
 
 /// The patch rows of pixels `first .. first + count` of one NCHW image (group-1 conv described by `desc`),
-/// built in `rows` (`count·kdim` floats of scratch) and quantized to int8 rows `ldq` apart with a
-/// scale and zero point per row (as `bl_qd8_quantize_rows`).
+/// quantized to int8 rows `ldq` apart with a scale and zero point per row (as `bl_qd8_quantize_rows`).
+/// The codes are those of writing all the float patch rows and quantizing them (`qd8_im2row`), but no
+/// such matrix is written: `scratch` (`scratch_bytes >= 4·(2·kdim + 4)`) holds the tap offsets and the
+/// few float rows built at a time for pixels the direct path does not take (each `4·kdim` more bytes is
+/// one more row per step: about 16 KiB keeps them in L1).
 ///
 /// # Safety
 /// Pointers are offsets into this module's memory (checked against its size).
@@ -27,7 +30,8 @@ pub unsafe extern "C" fn bl_qd8_conv_rows(
     first: usize,
     count: usize,
     asymmetric: u32,
-    rows: usize,
+    scratch: usize,
+    scratch_bytes: usize,
     q: usize,
     ldq: usize,
     scale: usize,
@@ -50,18 +54,23 @@ pub unsafe extern "C" fn bl_qd8_conv_rows(
     if ldq < kdim {
         return Status::BadStride.code();
     }
+    let step = (scratch_bytes / 4).saturating_sub(kdim + 4) / kdim;
+    if step == 0 {
+        return Status::ScratchTooSmall.code();
+    }
     check!(region(x, d.c as u64 * d.h as u64 * d.w as u64 * 4, 4));
-    check!(region(rows, count as u64 * kdim as u64 * 4, 4));
+    check!(region(scratch, scratch_bytes as u64, 4));
     check!(region(q, count as u64 * ldq as u64, 1));
     check!(region(scale, count as u64 * 4, 4));
     check!(region(zp, count as u64 * 4, 4));
-    f32_im2row::im2row(&d, x as *const f32, first, count, rows as *mut f32, kdim);
-    qd8_quantize::quantize_rows(
+    qd8_im2row::conv_rows_q8(
+        &d,
+        x as *const f32,
+        first,
         count,
-        kdim,
-        rows as *const f32,
-        kdim,
         asymmetric != 0,
+        scratch as *mut f32,
+        step,
         q as *mut i8,
         ldq,
         scale as *mut f32,

@@ -13,11 +13,21 @@ use core::arch::wasm32::*;
 
 use crate::f32_conv2d::ConvDesc;
 
-/// Writes the patch rows of pixels `first .. first + count` (rows `ldo` floats apart, `kdim` used).
+/// Writes the patch rows of pixels `first .. first + count` (rows `ldo` floats apart, `kdim` used). With
+/// `spill`, `out` has 4 more writable floats past the last row, so every row may take the vector copies.
 ///
 /// # Safety
-/// `x` covers the `c·h·w` input, `out` covers `count` rows of `ldo >= kdim` floats.
-pub unsafe fn im2row(d: &ConvDesc, x: *const f32, first: usize, count: usize, out: *mut f32, ldo: usize) {
+/// `x` covers the `c·h·w` input, `out` covers `count` rows of `ldo >= kdim` floats (+ 4 with `spill`).
+#[cfg_attr(not(target_feature = "simd128"), allow(unused_variables))]
+pub unsafe fn im2row(
+    d: &ConvDesc,
+    x: *const f32,
+    first: usize,
+    count: usize,
+    out: *mut f32,
+    ldo: usize,
+    spill: bool,
+) {
     let (h, w) = (d.h as usize, d.w as usize);
     let (kh, kw, sh, sw, dh, dw) =
         (d.kh as usize, d.kw as usize, d.sh as usize, d.sw as usize, d.dh as usize, d.dw as usize);
@@ -59,7 +69,7 @@ pub unsafe fn im2row(d: &ConvDesc, x: *const f32, first: usize, count: usize, ou
         let x0 = (ox * sw) as isize - pl as isize;
         let inside_x = x0 >= 0 && x0 as usize + (kw - 1) * dw < w;
         #[cfg(target_feature = "simd128")]
-        if vec_taps && inside_x && y0 >= 0 && y0 as usize + (kh - 1) * dh < h && r + 1 < count {
+        if vec_taps && inside_x && y0 >= 0 && y0 as usize + (kh - 1) * dh < h && (spill || r + 1 < count) {
             // Every tap inside the image and a next row to take the spill: one copy per kernel row.
             let last = x.add((c - 1) * h * w + (y0 as usize + (kh - 1) * dh) * w + x0 as usize);
             if last.add(4) <= x_end {
@@ -89,9 +99,9 @@ pub unsafe fn im2row(d: &ConvDesc, x: *const f32, first: usize, count: usize, ou
                     #[cfg(target_feature = "simd128")]
                     if vec_taps && inside_x {
                         // One 4-float load and store for the kw <= 4 taps: the extra lane lands in the
-                        // next tap or the next row (written after this one), never past `x` or `out`.
+                        // next tap, the next row (written after this one) or the spill, never past `x`.
                         let s = src.add(x0 as usize);
-                        if s.add(4) <= x_end && (o + 4 <= kdim || r + 1 < count) {
+                        if s.add(4) <= x_end && (o + 4 <= kdim || spill || r + 1 < count) {
                             v128_store(row.add(o) as *mut v128, v128_load(s as *const v128));
                             o += kw;
                             continue;
@@ -127,15 +137,12 @@ unsafe fn transpose4(x: *const f32, plane: usize, p0: usize, p1: usize, out: *mu
         let r1 = v128_load(s.add(plane) as *const v128);
         let r2 = v128_load(s.add(2 * plane) as *const v128);
         let r3 = v128_load(s.add(3 * plane) as *const v128);
-        let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
-        let t1 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
-        let t2 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
-        let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+        let [c0, c1, c2, c3] = transpose_4x4(r0, r1, r2, r3);
         let d = out.add(p * ldo);
-        v128_store(d as *mut v128, i32x4_shuffle::<0, 1, 4, 5>(t0, t2));
-        v128_store(d.add(ldo) as *mut v128, i32x4_shuffle::<2, 3, 6, 7>(t0, t2));
-        v128_store(d.add(2 * ldo) as *mut v128, i32x4_shuffle::<0, 1, 4, 5>(t1, t3));
-        v128_store(d.add(3 * ldo) as *mut v128, i32x4_shuffle::<2, 3, 6, 7>(t1, t3));
+        v128_store(d as *mut v128, c0);
+        v128_store(d.add(ldo) as *mut v128, c1);
+        v128_store(d.add(2 * ldo) as *mut v128, c2);
+        v128_store(d.add(3 * ldo) as *mut v128, c3);
         p += 4;
     }
     while p < p1 {
@@ -146,16 +153,44 @@ unsafe fn transpose4(x: *const f32, plane: usize, p0: usize, p1: usize, out: *mu
     }
 }
 
-/// `out[j·ld + i] = y[i·cols + j]` for `i < rows`, `j < cols`: pixel-major GEMM rows into NCHW planes.
+/// `out[j·ld + i] = y[i·cols + j]` for `i < rows`, `j < cols`: pixel-major GEMM rows into NCHW planes
+/// (SIMD builds: 4×4 blocks transposed in registers).
 ///
 /// # Safety
 /// `y` holds `rows·cols` floats; `out` covers `cols` planes of `ld >= rows` floats.
 pub unsafe fn scatter_columns(y: *const f32, rows: usize, cols: usize, out: *mut f32, ld: usize) {
-    const TILE: usize = 16;
+    const TILE: usize = 64;
     let mut i0 = 0;
     while i0 < rows {
         let i1 = (i0 + TILE).min(rows);
-        for j in 0..cols {
+        #[allow(unused_mut)]
+        let mut j0 = 0;
+        #[cfg(target_feature = "simd128")]
+        while j0 + 4 <= cols {
+            let mut i = i0;
+            while i + 4 <= i1 {
+                let s = y.add(i * cols + j0);
+                let [c0, c1, c2, c3] = transpose_4x4(
+                    v128_load(s as *const v128),
+                    v128_load(s.add(cols) as *const v128),
+                    v128_load(s.add(2 * cols) as *const v128),
+                    v128_load(s.add(3 * cols) as *const v128),
+                );
+                let d = out.add(j0 * ld + i);
+                v128_store(d as *mut v128, c0);
+                v128_store(d.add(ld) as *mut v128, c1);
+                v128_store(d.add(2 * ld) as *mut v128, c2);
+                v128_store(d.add(3 * ld) as *mut v128, c3);
+                i += 4;
+            }
+            for j in j0..j0 + 4 {
+                for r in i..i1 {
+                    *out.add(j * ld + r) = *y.add(r * cols + j);
+                }
+            }
+            j0 += 4;
+        }
+        for j in j0..cols {
             let dst = out.add(j * ld);
             for i in i0..i1 {
                 *dst.add(i) = *y.add(i * cols + j);
@@ -163,4 +198,20 @@ pub unsafe fn scatter_columns(y: *const f32, rows: usize, cols: usize, out: *mut
         }
         i0 = i1;
     }
+}
+
+/// Rows `r0..r3` of a 4×4 block → its columns.
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+fn transpose_4x4(r0: v128, r1: v128, r2: v128, r3: v128) -> [v128; 4] {
+    let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
+    let t1 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
+    let t2 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
+    let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+    [
+        i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
+        i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
+        i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
+        i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
+    ]
 }

@@ -18,6 +18,7 @@ mod f32_im2row;
 mod f32_winograd;
 mod qcw_pack;
 mod qd8_f32_qcw_gemm;
+mod qd8_im2row;
 mod qd8_quantize;
 mod status;
 

@@ -1,7 +1,8 @@
 // qd8 convolution binding (low memory mode's Conv): the image is copied into kernel memory once, then
-// per chunk of output pixels `bl_qd8_conv_rows` builds the patch rows and quantizes them to int8,
-// `bl_qd8_f32_qcw_gemm` multiplies them by the packed weights, and `bl_f32_scatter_columns` writes the
-// pixel-major result into the NCHW output, which is copied out once.
+// per chunk of output pixels `bl_qd8_conv_rows` quantizes the patch rows to int8 straight from the image
+// (borders through a few float rows at a time in an L1-sized tile), `bl_qd8_f32_qcw_gemm` multiplies
+// them by the packed weights, and `bl_f32_scatter_columns` writes the pixel-major result into the NCHW
+// output, which is copied out once. No float patch matrix is written.
 import { type Activation, encodeActivation } from "./activation.ts";
 import type { KernelModule } from "./kernel_module.ts";
 import type { PackedQcw } from "./_qd8_gemm.ts";
@@ -34,8 +35,10 @@ export interface Qd8Conv2dOptions {
   out?: Float32Array;
 }
 
-/** Patch-row bytes (float32) per chunk: bounds the transient memory of one call. */
+/** Output pixels per chunk are `CHUNK_BYTES / (4·k)`: bounds the int8 rows and GEMM output of one call. */
 const CHUNK_BYTES = 256 * 1024;
+/** Float patch rows built at a time (pixels the direct path does not take) before they are quantized: L1. */
+const TILE_BYTES = 16 * 1024;
 
 /** Runs the convolution; `name` (the GEMM kernel's) goes into error messages. */
 export function qd8Conv2d(
@@ -84,6 +87,8 @@ export function qd8Conv2d(
   const lda = Math.ceil(k / 8) * 8;
   const chunk = Math.max(1, Math.min(pixels, Math.floor(CHUNK_BYTES / (k * 4))));
   const scratchBytes = chunk * qcwBlocks(k, blockSize) * 4;
+  // bl_qd8_conv_rows scratch: k tap offsets, then whole float rows and 4 floats of spill.
+  const tileBytes = (k + Math.max(1, Math.floor((TILE_BYTES / 4 - 4) / k)) * k + 4) * 4;
   const ptrs: number[] = [];
   const alloc = (bytes: number) => {
     const p = heap.alloc(bytes);
@@ -92,7 +97,7 @@ export function qd8Conv2d(
   };
   try {
     const pd = alloc(15 * 4), px = alloc(inSize * 4), py = alloc(outSize * 4);
-    const prows = alloc(chunk * k * 4), pq = alloc(chunk * lda), ps = alloc(chunk * 4), pz = alloc(chunk * 4);
+    const ptile = alloc(tileBytes), pq = alloc(chunk * lda), ps = alloc(chunk * 4), pz = alloc(chunk * 4);
     const pc = alloc(chunk * oc * 4), pscr = alloc(scratchBytes);
     heap.u32(pd, 15).set([c, o.height, o.width, oc, 1, kh, kw, sh, sw, dh, dw, pads[0], pads[1], oh, ow]);
     const where = () => `c=${c}, ${o.height}×${o.width}, oc=${oc}, k=${kh}×${kw}, bits=${bits}`;
@@ -100,7 +105,7 @@ export function qd8Conv2d(
       heap.f32(px, inSize).set(x.subarray(b * inSize, (b + 1) * inSize));
       for (let first = 0; first < pixels; first += chunk) {
         const m = Math.min(chunk, pixels - first);
-        let status = ex.bl_qd8_conv_rows(pd, px, first, m, o.asymmetric ? 1 : 0, prows, pq, lda, ps, pz);
+        let status = ex.bl_qd8_conv_rows(pd, px, first, m, o.asymmetric ? 1 : 0, ptile, tileBytes, pq, lda, ps, pz);
         module.check(status, name, where);
         status = ex.bl_qd8_f32_qcw_gemm(
           m,
