@@ -1,7 +1,8 @@
 //! fp32 2-D convolution on NCHW images (one image): im2col straight into packed-B panels followed by the
-//! fp32 GEMM (weights are A, so C comes out as NCHW without a transpose), a 1×1 stride-1 unpadded conv
-//! as the GEMM on the input plane read in place (`f32_gemm::gemm_strided`, same bits). The direct
-//! depthwise kernel is in `f32_dwconv2d`.
+//! fp32 GEMM (weights are A, so C comes out as NCHW without a transpose); a 1×1 stride-1 unpadded conv
+//! takes the input plane as B, copied into packed panels per chunk (`f32_gemm::pack_rows`) or, for a
+//! shallow input or a 1×1 image, read in place (`f32_gemm::gemm_strided`); all give the same bits. The
+//! direct depthwise kernel is in `f32_dwconv2d`.
 //!
 //! Descriptor (15 × u32, written by JS): `c, h, w, oc, group, kh, kw, sh, sw, dh, dw, pad_top, pad_left,
 //! oh, ow`. Bottom/right padding is implied by `oh`/`ow`; taps outside the image read zero.
@@ -9,6 +10,12 @@
 use crate::activation::Act;
 use crate::f32_gemm::{self, NR};
 use crate::status::Status;
+
+/// Deepest pointwise conv whose input the GEMM reads in place; deeper ones copy it into packed panels
+/// per chunk first. In place, each tile walks `kdim` rows `h·w` floats apart: from about 100 rows on
+/// that thrashed L1 and its TLB (PP-OCR rec's 128-480-channel 1×1 convs ran 0.82-0.92× the time
+/// packed, under Deno and Bun), while for 32-64 rows the copy cost more than it saved (1.0-1.06×).
+const PACK_MIN_KDIM: usize = 64;
 
 /// Convolution geometry as laid out in memory by the caller.
 #[repr(C)]
@@ -188,19 +195,25 @@ pub unsafe fn conv2d(
         let wg = weights.add(g * ocg * kdim);
         let bg = if bias.is_null() { bias } else { bias.add(g * ocg) };
         let og = out.add(g * ocg * total);
-        if d.pointwise() {
-            // The input plane `[cg][h·w]` already is the GEMM's B: no im2col copy.
+        let pointwise = d.pointwise();
+        if pointwise && (total < NR || kdim <= PACK_MIN_KDIM) {
+            // The input plane `[cg][h·w]` read in place as the GEMM's B (one pixel: a matrix-vector product).
             f32_gemm::gemm_strided(ocg, total, kdim, wg, kdim, xg, total, bg, og, total, act, scratch);
             continue;
         }
         let mut p0 = 0;
         while p0 < panels {
             let p1 = (p0 + chunk).min(panels);
-            for p in p0..p1 {
-                im2col_panel(d, xg, p * NR, scratch.add((p - p0) * panel_len));
-            }
             let pix0 = p0 * NR;
             let cols = (p1 * NR).min(total) - pix0;
+            if pointwise {
+                // The input plane `[cg][h·w]` is the GEMM's B, copied into contiguous panels per chunk.
+                f32_gemm::pack_rows(cols, kdim, xg.add(pix0), total, scratch);
+            } else {
+                for p in p0..p1 {
+                    im2col_panel(d, xg, p * NR, scratch.add((p - p0) * panel_len));
+                }
+            }
             f32_gemm::gemm(ocg, cols, kdim, wg, kdim, scratch, bg, og.add(pix0), total, act);
             p0 = p1;
         }

@@ -1,9 +1,19 @@
 //! Direct depthwise convolution (`group == c == oc`) on NCHW images (one image), geometry from
-//! [`ConvDesc`]. Each channel's input rows are copied into a zero-padded plane (for stride 2, split into
-//! even and odd columns so every tap reads consecutive floats); SIMD builds then compute 3×3 and 5×5
-//! windows with the taps unrolled (stride 1: two output rows per step sharing their input rows), the
-//! activation applied before each store. Every output sums bias then its taps in `ky`, `kx` order, a
-//! multiply and an add each, whatever the path.
+//! [`ConvDesc`]. The scratch plane is zeroed once per call (the padding is the same for every channel);
+//! each channel then overwrites only the plane rows and columns that come from its input (for stride 2
+//! across, rows are split into even and odd columns so every tap reads consecutive floats).
+//!
+//! SIMD builds run every undilated window with stride 1 or 2 across (any size, any stride down) in
+//! blocks of 16, 8 or 4 columns of one output row, or of two with stride 1 down (eight independent
+//! accumulators in the widest block, each plane row the two rows share loaded once); a row's last
+//! partial block is recomputed over its final four columns (same sums, so the overlap rewrites
+//! identical values). The taps across are unrolled for widths 3 and 5 but the rows stay a loop: with a
+//! whole window unrolled, V8 issues every load of the block first and spills them (shifted windows
+//! shuffled from fewer loads measured no faster under V8 and slower under JavaScriptCore). The affine
+//! hardswish is applied in registers before each store; other activations run over each finished row
+//! (pair) while it is in cache. Every output sums bias then its taps in `ky`, `kx` order, a multiply
+//! and an add each, whatever the path (the relaxed build fuses them), so the SIMD128 build gives the
+//! scalar build's bits.
 
 #[cfg(target_feature = "simd128")]
 use core::arch::wasm32::*;
@@ -13,7 +23,8 @@ use crate::f32_conv2d::ConvDesc;
 
 /// Depthwise convolution (`group == c == oc`): `weights` is `[c][kh][kw]`; `scratch` holds
 /// [`ConvDesc::dw_scratch`] floats. Per output: bias, then the taps in `ky`, `kx` order (a multiply and an
-/// add each), then the activation, applied before the store (no second pass over the output).
+/// add each), then the activation (on the SIMD fast path before each store or over each finished
+/// output row or pair of rows, see [`dw_plane`]).
 ///
 /// # Safety
 /// Pointers cover the tensors the descriptor describes.
@@ -23,29 +34,25 @@ pub unsafe fn dwconv2d(d: &ConvDesc, x: *const f32, weights: *const f32, bias: *
     let (h, w, oh, ow) = (d.h as usize, d.w as usize, d.oh as usize, d.ow as usize);
     let ph = (oh - 1) * sh + (kh - 1) * dh + 1;
     let pw = (ow - 1) * sw + (kw - 1) * dw + 1 + 8;
-    // Stride-2 fast path: each padded row is stored as its even columns then its odd columns, so every
-    // tap reads four consecutive floats (no gathering).
-    let split = cfg!(target_feature = "simd128") && sw == 2 && dh == 1 && dw == 1 && kh == kw && (kh == 3 || kh == 5);
+    // Stride 2 across on the fast path: each padded row is stored as its even columns then its odd
+    // columns, so every tap reads four consecutive floats (no gathering).
+    let split = cfg!(target_feature = "simd128") && sw == 2 && dh == 1 && dw == 1;
+    // Plane rows [y0, y1) and columns [x0, x1) come from the input (rows from y0 - pt, columns from
+    // x0 - pl); everything else stays zero for every channel.
+    core::ptr::write_bytes(scratch, 0, ph * pw);
+    let (pt, pl) = (d.pt as usize, d.pl as usize);
+    let (y0, y1) = (pt.min(ph), (pt + h).min(ph));
+    let (x0, x1) = (pl.min(pw), (pl + w).min(pw));
     for ch in 0..d.c as usize {
         let plane = x.add(ch * h * w);
-        // Zero-padded copy of the input rows the outputs read: columns [x0, x1) of the plane row come
-        // from input columns [x0 - pl, x1 - pl).
-        let pl = d.pl as usize;
-        let x0 = pl.min(pw);
-        let x1 = (pl + w).min(pw);
-        for py in 0..ph {
-            let dst = scratch.add(py * pw);
-            let iy = py as isize - d.pt as isize;
-            if iy >= 0 && (iy as usize) < h && x1 > x0 {
+        if x1 > x0 {
+            for py in y0..y1 {
+                let (src, dst) = (plane.add((py - pt) * w), scratch.add(py * pw));
                 if split {
-                    split_row(plane.add(iy as usize * w), dst, pw, x0, x1);
-                    continue;
+                    split_row(src, dst, pw, x0, x1);
+                } else {
+                    copy_row(src, dst.add(x0), x1 - x0);
                 }
-                core::ptr::write_bytes(dst, 0, x0);
-                core::ptr::copy_nonoverlapping(plane.add(iy as usize * w), dst.add(x0), x1 - x0);
-                core::ptr::write_bytes(dst.add(x1), 0, pw - x1);
-            } else {
-                core::ptr::write_bytes(dst, 0, pw);
             }
         }
         let wc = weights.add(ch * kh * kw);
@@ -53,15 +60,15 @@ pub unsafe fn dwconv2d(d: &ConvDesc, x: *const f32, weights: *const f32, bias: *
         let oc = out.add(ch * oh * ow);
         #[cfg(target_feature = "simd128")]
         {
-            let fast = dh == 1 && dw == 1 && kh == kw;
-            let done = match (fast, kh, sw) {
-                (true, 3, 1) => dw_plane::<3, 1>(scratch, pw, sh, wc, b, oc, oh, ow, act),
-                (true, 3, 2) => dw_plane::<3, 2>(scratch, pw, sh, wc, b, oc, oh, ow, act),
-                (true, 5, 1) => dw_plane::<5, 1>(scratch, pw, sh, wc, b, oc, oh, ow, act),
-                (true, 5, 2) => dw_plane::<5, 2>(scratch, pw, sh, wc, b, oc, oh, ow, act),
-                _ => false,
-            };
-            if done {
+            if dh == 1 && dw == 1 && (sw == 1 || sw == 2) {
+                match (sw, kw) {
+                    (1, 3) => dw_plane::<1, 3>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
+                    (1, 5) => dw_plane::<1, 5>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
+                    (1, _) => dw_plane::<1, 0>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
+                    (_, 3) => dw_plane::<2, 3>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
+                    (_, 5) => dw_plane::<2, 5>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
+                    _ => dw_plane::<2, 0>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
+                }
                 continue;
             }
         }
@@ -106,45 +113,85 @@ pub unsafe fn dwconv2d(d: &ConvDesc, x: *const f32, weights: *const f32, bias: *
     }
 }
 
-/// Writes one zero-padded input row (input columns land at padded columns `[x0, x1)`, `pw` padded
-/// columns) as its even padded columns at `dst[0..]` then its odd ones at `dst[pw / 2..]`.
-#[inline(never)]
+/// Copies `n` floats (SIMD builds: vector moves, the last four again if `n` is not a multiple of 4).
+#[inline(always)]
+unsafe fn copy_row(src: *const f32, dst: *mut f32, n: usize) {
+    #[cfg(target_feature = "simd128")]
+    if n >= 4 {
+        let mut i = 0;
+        while i + 4 <= n {
+            v128_store(dst.add(i) as *mut v128, v128_load(src.add(i) as *const v128));
+            i += 4;
+        }
+        if i < n {
+            v128_store(dst.add(n - 4) as *mut v128, v128_load(src.add(n - 4) as *const v128));
+        }
+        return;
+    }
+    core::ptr::copy_nonoverlapping(src, dst, n);
+}
+
+/// Writes one input row into a split plane row (`pw` padded columns, the padding already zero): input
+/// column `i` lands at padded column `p = x0 + i` (for `p < x1`), stored at `dst[p / 2]` if `p` is even,
+/// at `dst[pw / 2 + p / 2]` if odd.
 unsafe fn split_row(src: *const f32, dst: *mut f32, pw: usize, x0: usize, x1: usize) {
     let half = pw / 2;
-    let (even, odd) = (dst, dst.add(half));
-    let end = 2 * half;
-    let mut p = 0;
-    // Left padding, then one column if needed so the 8-column steps start on an even column.
-    while p < end && (p < x0 || p % 2 != 0) {
-        let v = if p >= x0 && p < x1 { *src.add(p - x0) } else { 0.0 };
-        if p % 2 == 0 { *even.add(p / 2) = v } else { *odd.add(p / 2) = v }
-        p += 1;
+    // An odd `pw` leaves its last column out of both halves (no output reads it).
+    let n = x1.min(2 * half).saturating_sub(x0);
+    if n == 0 {
+        return;
     }
+    // Where input columns 2j and 2j + 1 go: e[j] and o[j].
+    let (e, o) = if x0 % 2 == 0 {
+        (dst.add(x0 / 2), dst.add(half + x0 / 2))
+    } else {
+        (dst.add(half + x0 / 2), dst.add(x0 / 2 + 1))
+    };
+    let mut i = 0;
     #[cfg(target_feature = "simd128")]
-    while p + 8 <= x1 {
-        let s = src.add(p - x0);
-        let lo = v128_load(s as *const v128);
-        let hi = v128_load(s.add(4) as *const v128);
-        v128_store(even.add(p / 2) as *mut v128, i32x4_shuffle::<0, 2, 4, 6>(lo, hi));
-        v128_store(odd.add(p / 2) as *mut v128, i32x4_shuffle::<1, 3, 5, 7>(lo, hi));
-        p += 8;
+    if n >= 8 {
+        let pair = |i: usize| {
+            let lo = v128_load(src.add(i) as *const v128);
+            let hi = v128_load(src.add(i + 4) as *const v128);
+            v128_store(e.add(i / 2) as *mut v128, i32x4_shuffle::<0, 2, 4, 6>(lo, hi));
+            v128_store(o.add(i / 2) as *mut v128, i32x4_shuffle::<1, 3, 5, 7>(lo, hi));
+        };
+        while i + 8 <= n {
+            pair(i);
+            i += 8;
+        }
+        // The last columns again from an even start (same values), then at most one column.
+        if i < n {
+            i = (n - 8) & !1;
+            pair(i);
+            i += 8;
+        }
     }
-    while p < end {
-        let v = if p >= x0 && p < x1 { *src.add(p - x0) } else { 0.0 };
-        if p % 2 == 0 { *even.add(p / 2) = v } else { *odd.add(p / 2) = v }
-        p += 1;
+    while i < n {
+        if i % 2 == 0 {
+            *e.add(i / 2) = *src.add(i);
+        } else {
+            *o.add(i / 2) = *src.add(i);
+        }
+        i += 1;
     }
 }
 
-/// One channel of a `K×K`, stride-`S`, undilated depthwise conv from the padded plane, activation applied
-/// before each store: 16 outputs per step in four independent accumulators, taps unrolled. For `S == 2`
-/// the plane's rows are split by [`split_row`] (even columns, then odd ones from `pw / 2`).
+/// One channel of an undilated depthwise conv with stride `S` across (1, or 2 from rows split by
+/// [`split_row`]: even columns, then odd ones from `pw / 2`) from the padded plane: with stride 1 down,
+/// output rows in pairs (the `kh - 1` plane rows they share loaded once); otherwise one at a time (pairs
+/// sharing fewer rows measured slower under JavaScriptCore, about even under V8). The affine hardswish
+/// (PP-OCR's folded activation) is applied in registers before each store; any other activation runs
+/// over each finished row (pair) while it is in cache. `KW` is the kernel width when it is 3 or 5 (the
+/// taps across unrolled), 0 for any other (`kw` read at run time).
 #[cfg(target_feature = "simd128")]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn dw_plane<const K: usize, const S: usize>(
+unsafe fn dw_plane<const S: usize, const KW: usize>(
     plane: *const f32,
     pw: usize,
+    kh: usize,
+    kw: usize,
     sh: usize,
     wc: *const f32,
     b: f32,
@@ -152,75 +199,201 @@ unsafe fn dw_plane<const K: usize, const S: usize>(
     oh: usize,
     ow: usize,
     act: &Act,
-) -> bool {
-    let mut wv = [f32x4_splat(0.0); 25];
-    for t in 0..K * K {
-        wv[t] = f32x4_splat(*wc.add(t));
+) {
+    let fused = act.code == activation::ACT_HARDSWISH_AFFINE;
+    let g = Rows { pw, half: pw / 2, kh, kw, wc, bias: b, ow, act: *act, fused };
+    let mut oy = 0;
+    while sh == 1 && oy + 2 <= oh {
+        dw_rows::<S, 2, KW>(&g, plane.add(oy * pw), out.add(oy * ow));
+        if !fused {
+            act_pass(out.add(oy * ow), 2 * ow, act);
+        }
+        oy += 2;
     }
-    let bias = f32x4_splat(b);
-    let half = pw / 2;
-    let mut oy0 = 0;
-    if S == 1 && sh == 1 {
-        // Two output rows at once, 8 outputs each: the K + 1 input rows are loaded once for both (each
-        // output still sums its taps in `ky`, `kx` order).
-        while oy0 + 2 <= oh {
-            let base = plane.add(oy0 * pw);
-            let (r0, r1) = (out.add(oy0 * ow), out.add((oy0 + 1) * ow));
-            let mut ox = 0;
-            while ox + 8 <= ow {
-                let mut acc = [bias; 4];
-                for r in 0..K + 1 {
-                    let srow = base.add(r * pw + ox);
-                    for kx in 0..K {
-                        let v0 = v128_load(srow.add(kx) as *const v128);
-                        let v1 = v128_load(srow.add(kx + 4) as *const v128);
-                        if r < K {
-                            let w = wv[r * K + kx];
-                            acc[0] = madd(w, v0, acc[0]);
-                            acc[1] = madd(w, v1, acc[1]);
-                        }
-                        if r >= 1 {
-                            let w = wv[(r - 1) * K + kx];
-                            acc[2] = madd(w, v0, acc[2]);
-                            acc[3] = madd(w, v1, acc[3]);
-                        }
-                    }
+    while oy < oh {
+        dw_rows::<S, 1, KW>(&g, plane.add(oy * sh * pw), out.add(oy * ow));
+        if !fused {
+            act_pass(out.add(oy * ow), ow, act);
+        }
+        oy += 1;
+    }
+}
+
+/// What every block of one channel shares: plane row pitch and split offset, kernel size, weights, bias,
+/// output width and the activation (`fused`: applied by the blocks before their stores).
+#[cfg(target_feature = "simd128")]
+struct Rows {
+    pw: usize,
+    half: usize,
+    kh: usize,
+    kw: usize,
+    wc: *const f32,
+    bias: f32,
+    ow: usize,
+    act: Act,
+    fused: bool,
+}
+
+/// `R` output rows (1, or 2 with stride 1 down) starting at plane row `base` into `out` (rows `ow`
+/// apart), the activation applied only if `fused`: blocks of 16 columns, then one of 8 and one of 4,
+/// then the last four columns again if the width is not a multiple of 4 (rows narrower than 4 go one
+/// output at a time).
+#[cfg(target_feature = "simd128")]
+#[inline(never)]
+unsafe fn dw_rows<const S: usize, const R: usize, const KW: usize>(g: &Rows, base: *const f32, out: *mut f32) {
+    let ow = g.ow;
+    let mut ox = 0;
+    while ox + 16 <= ow {
+        dw_block::<S, R, 4, KW>(g, base, out, ox);
+        ox += 16;
+    }
+    if ox + 8 <= ow {
+        dw_block::<S, R, 2, KW>(g, base, out, ox);
+        ox += 8;
+    }
+    if ox + 4 <= ow {
+        dw_block::<S, R, 1, KW>(g, base, out, ox);
+        ox += 4;
+    }
+    if ox < ow && ow >= 4 {
+        dw_block::<S, R, 1, KW>(g, base, out, ow - 4);
+        return;
+    }
+    for r in 0..R {
+        let (srow, orow) = (base.add(r * g.pw), out.add(r * ow));
+        for x in ox..ow {
+            let mut acc = g.bias;
+            for ky in 0..g.kh {
+                for kx in 0..g.kw {
+                    acc += *g.wc.add(ky * g.kw + kx) * *srow.add(ky * g.pw + x + col::<S>(kx, g.half));
                 }
-                v128_store(r0.add(ox) as *mut v128, activation::apply_v(acc[0], act));
-                v128_store(r0.add(ox + 4) as *mut v128, activation::apply_v(acc[1], act));
-                v128_store(r1.add(ox) as *mut v128, activation::apply_v(acc[2], act));
-                v128_store(r1.add(ox + 4) as *mut v128, activation::apply_v(acc[3], act));
-                ox += 8;
             }
-            dw_row_tail::<K, S>(base, pw, wc, b, &wv, r0, ox, ow, half, act);
-            dw_row_tail::<K, S>(base.add(pw), pw, wc, b, &wv, r1, ox, ow, half, act);
-            oy0 += 2;
+            *orow.add(x) = if g.fused { activation::apply(acc, &g.act) } else { acc };
         }
     }
-    for oy in oy0..oh {
-        let base = plane.add(oy * sh * pw);
-        let orow = out.add(oy * ow);
-        let mut ox = 0;
-        while ox + 16 <= ow {
-            let mut acc = [bias; 4];
-            for ky in 0..K {
-                let srow = base.add(ky * pw + ox);
-                for kx in 0..K {
-                    let w = wv[ky * K + kx];
-                    let s = srow.add(col::<S>(kx, half));
-                    for q in 0..4 {
-                        acc[q] = madd(w, v128_load(s.add(4 * q) as *const v128), acc[q]);
-                    }
-                }
-            }
-            for q in 0..4 {
-                v128_store(orow.add(ox + 4 * q) as *mut v128, activation::apply_v(acc[q], act));
-            }
-            ox += 16;
-        }
-        dw_row_tail::<K, S>(base, pw, wc, b, &wv, orow, ox, ow, half, act);
+}
+
+/// Outputs `ox..ox + 4V` of `R` rows (`R·V` accumulators), the activation applied only if `fused`
+/// (the code then known here, so its constants stay out of the tap loops). With two rows (stride 1
+/// down), plane row `r` feeds output row 0 through weight row `r` (if `r < kh`) and output row 1 through
+/// weight row `r - 1` (if `r >= 1`), so each output still sums its taps in `ky`, `kx` order.
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+unsafe fn dw_block<const S: usize, const R: usize, const V: usize, const KW: usize>(g: &Rows, base: *const f32, out: *mut f32, ox: usize) {
+    let (kh, kw, wc) = (g.kh, g.kw, g.wc);
+    let bias = f32x4_splat(g.bias);
+    let mut a0 = [bias; V];
+    let mut a1 = [bias; V];
+    let srow = |r: usize| base.add(r * g.pw + ox);
+    let mut r = 0;
+    if R == 2 {
+        taps::<S, V, KW>(&mut a0, srow(0), wc, kw, g.half);
+        r = 1;
     }
-    true
+    while r < kh {
+        if R == 2 {
+            taps2::<S, V, KW>(&mut a0, &mut a1, srow(r), wc.add(r * kw), wc.add((r - 1) * kw), kw, g.half);
+        } else {
+            taps::<S, V, KW>(&mut a0, srow(r), wc.add(r * kw), kw, g.half);
+        }
+        r += 1;
+    }
+    if R == 2 {
+        taps::<S, V, KW>(&mut a1, srow(kh), wc.add((kh - 1) * kw), kw, g.half);
+    }
+    if g.fused {
+        let a = Act { code: activation::ACT_HARDSWISH_AFFINE, p0: g.act.p0, p1: g.act.p1 };
+        for q in 0..V {
+            v128_store(out.add(ox + 4 * q) as *mut v128, activation::apply_v(a0[q], &a));
+            if R == 2 {
+                v128_store(out.add(g.ow + ox + 4 * q) as *mut v128, activation::apply_v(a1[q], &a));
+            }
+        }
+        return;
+    }
+    for q in 0..V {
+        v128_store(out.add(ox + 4 * q) as *mut v128, a0[q]);
+        if R == 2 {
+            v128_store(out.add(g.ow + ox + 4 * q) as *mut v128, a1[q]);
+        }
+    }
+}
+
+/// One plane row's `kw` taps into one output row's accumulators (weights `w[0..kw]`).
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+unsafe fn taps<const S: usize, const V: usize, const KW: usize>(
+    a: &mut [v128; V],
+    srow: *const f32,
+    w: *const f32,
+    kw: usize,
+    half: usize,
+) {
+    for kx in 0..if KW == 0 { kw } else { KW } {
+        let s = srow.add(col::<S>(kx, half));
+        let wv = f32x4_splat(*w.add(kx));
+        for q in 0..V {
+            a[q] = madd(wv, v128_load(s.add(4 * q) as *const v128), a[q]);
+        }
+    }
+}
+
+/// One plane row's `kw` taps into two output rows' accumulators (weights `w0[0..kw]`, `w1[0..kw]`),
+/// each input vector loaded once for both.
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn taps2<const S: usize, const V: usize, const KW: usize>(
+    a0: &mut [v128; V],
+    a1: &mut [v128; V],
+    srow: *const f32,
+    w0: *const f32,
+    w1: *const f32,
+    kw: usize,
+    half: usize,
+) {
+    for kx in 0..if KW == 0 { kw } else { KW } {
+        let s = srow.add(col::<S>(kx, half));
+        let (u0, u1) = (f32x4_splat(*w0.add(kx)), f32x4_splat(*w1.add(kx)));
+        for q in 0..V {
+            let v = v128_load(s.add(4 * q) as *const v128);
+            a0[q] = madd(u0, v, a0[q]);
+            a1[q] = madd(u1, v, a1[q]);
+        }
+    }
+}
+
+/// Applies `act` in place to `n` floats (exactly [`activation::apply`] per value), the activation code
+/// dispatched once per call rather than once per vector.
+#[cfg(target_feature = "simd128")]
+#[inline(never)]
+unsafe fn act_pass(p: *mut f32, n: usize, act: &Act) {
+    use activation::*;
+    match act.code {
+        ACT_NONE => {}
+        ACT_RELU => act_run::<ACT_RELU>(p, n, act),
+        ACT_RELU6 => act_run::<ACT_RELU6>(p, n, act),
+        ACT_CLIP => act_run::<ACT_CLIP>(p, n, act),
+        ACT_HARDSWISH => act_run::<ACT_HARDSWISH>(p, n, act),
+        _ => apply_rows(p, 1, n, n, act),
+    }
+}
+
+/// [`act_pass`] for one activation code known at compile time.
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+unsafe fn act_run<const A: u32>(p: *mut f32, n: usize, act: &Act) {
+    let a = Act { code: A, p0: act.p0, p1: act.p1 };
+    let mut i = 0;
+    while i + 4 <= n {
+        let q = p.add(i) as *mut v128;
+        v128_store(q, activation::apply_v(v128_load(q), &a));
+        i += 4;
+    }
+    while i < n {
+        *p.add(i) = activation::apply(*p.add(i), &a);
+        i += 1;
+    }
 }
 
 /// Offset of padded column `ox·S + kx` in a stored row of [`dw_plane`] (`ox` is added by the caller).
@@ -229,49 +402,8 @@ unsafe fn dw_plane<const K: usize, const S: usize>(
 fn col<const S: usize>(kx: usize, half: usize) -> usize {
     if S == 1 {
         kx
-    } else if kx % 2 == 0 {
-        kx / 2
     } else {
-        half + kx / 2
-    }
-}
-
-/// Outputs `ox..ow` of one row of [`dw_plane`]: four at a time, then one at a time (same sums).
-#[cfg(target_feature = "simd128")]
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn dw_row_tail<const K: usize, const S: usize>(
-    base: *const f32,
-    pw: usize,
-    wc: *const f32,
-    b: f32,
-    wv: &[v128; 25],
-    orow: *mut f32,
-    mut ox: usize,
-    ow: usize,
-    half: usize,
-    act: &Act,
-) {
-    while ox + 4 <= ow {
-        let mut acc = f32x4_splat(b);
-        for ky in 0..K {
-            let srow = base.add(ky * pw + ox);
-            for kx in 0..K {
-                acc = madd(wv[ky * K + kx], v128_load(srow.add(col::<S>(kx, half)) as *const v128), acc);
-            }
-        }
-        v128_store(orow.add(ox) as *mut v128, activation::apply_v(acc, act));
-        ox += 4;
-    }
-    while ox < ow {
-        let mut acc = b;
-        for ky in 0..K {
-            for kx in 0..K {
-                acc += *wc.add(ky * K + kx) * *base.add(ky * pw + ox + col::<S>(kx, half));
-            }
-        }
-        *orow.add(ox) = activation::apply(acc, act);
-        ox += 1;
+        kx / 2 + (kx & 1) * half
     }
 }
 

@@ -11,12 +11,16 @@
 //! `MR = 4` on SIMD128: 8 accumulators + 4 splats + 2 B vectors + 1 product temporary fit the 15 vector
 //! registers V8 allocates on x64 however LLVM orders the loads. With `6 × 8` LLVM's wasm kept all six
 //! splats live next to the 12 accumulators (20 values); `4 × 8` ran up to ~20 % faster under V8
-//! and JavaScriptCore in interleaved runs of the PP-OCR det conv shapes (BENCHMARKS.md).
+//! and JavaScriptCore in interleaved runs of the PP-OCR det conv shapes (BENCHMARKS.md). Re-measured on
+//! PP-OCR rec's 1×1 conv shapes under Deno (CPU time, one process): `5 × 8` took 1.00-1.16× and `6 × 8`
+//! 1.07-1.21× the `4 × 8` time, and unrolling the k loop by 2 or 4 took 1.15-1.21× or 1.00-1.03×; the 4 × 8
+//! tile runs at ~23-26 GFLOP/s whether B is in L1 or streamed, so that is this build's ceiling here.
 
 #[cfg(target_feature = "simd128")]
 use core::arch::wasm32::*;
 
 use crate::activation::{self, Act};
+use crate::f32_gemv;
 
 /// Columns per packed panel.
 pub const NR: usize = 8;
@@ -47,6 +51,34 @@ pub unsafe fn pack(n: usize, k: usize, b: *const f32, stride_k: usize, stride_n:
             for c in 0..NR {
                 let j = p * NR + c;
                 *row.add(c) = if j < n { *b.add(kk * stride_k + j * stride_n) } else { 0.0 };
+            }
+        }
+    }
+}
+
+/// Packs `n` columns of a row-major `k × n` B (rows `ldb` apart, e.g. an NCHW image as
+/// `[channels][pixels]`) with zero column bias: what [`pack`] writes for `stride_k = ldb, stride_n = 1`,
+/// but reading B row by row and copying whole 8-column runs (a conv's pointwise input, per chunk).
+///
+/// # Safety
+/// `b` covers `k` rows of `n` floats `ldb` apart, `out` holds `packed_len(n, k)` floats.
+pub unsafe fn pack_rows(n: usize, k: usize, b: *const f32, ldb: usize, out: *mut f32) {
+    let panel_len = (k + 1) * NR;
+    let full = n / NR;
+    for p in 0..n.div_ceil(NR) {
+        core::ptr::write_bytes(out.add(p * panel_len), 0, NR);
+    }
+    for kk in 0..k {
+        let src = b.add(kk * ldb);
+        let dst = out.add(NR + kk * NR);
+        for p in 0..full {
+            core::ptr::copy_nonoverlapping(src.add(p * NR), dst.add(p * panel_len), NR);
+        }
+        if full * NR < n {
+            let row = dst.add(full * panel_len);
+            for c in 0..NR {
+                let j = full * NR + c;
+                *row.add(c) = if j < n { *src.add(j) } else { 0.0 };
             }
         }
     }
@@ -109,7 +141,7 @@ static ZERO_BIAS: Aligned8 = Aligned8([0.0; NR]);
 /// image as `[channels][pixels]`, so a 1×1 convolution needs no im2col copy). Same tiles, blocking and
 /// summation order as [`gemm`] on B packed with zero column bias, so the results are bit-identical.
 /// `scratch` holds `(k + 1) · NR` floats: the last, partial panel (and, in the scalar build, every
-/// panel) is packed there.
+/// panel) is packed there. One column (`n == 1`) runs as [`f32_gemv::gemv`].
 ///
 /// # Safety
 /// Pointers cover their matrices; `row_bias` is null or holds `m` floats.
@@ -128,6 +160,11 @@ pub unsafe fn gemm_strided(
     act: &Act,
     scratch: *mut f32,
 ) {
+    if n == 1 {
+        // One column: a matrix-vector product (same bits), not one eighth of an 8-column tile.
+        f32_gemv::gemv(m, k, a, lda, b, ldb, row_bias, c, ldc, act);
+        return;
+    }
     let panels = n.div_ceil(NR);
     let panel_len = (k + 1) * NR;
     let block = (PANEL_BLOCK_BYTES / (panel_len * 4)).max(1);

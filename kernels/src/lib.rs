@@ -14,6 +14,7 @@ mod f32_col2im;
 mod f32_conv2d;
 mod f32_dwconv2d;
 mod f32_gemm;
+mod f32_gemv;
 mod f32_im2row;
 mod f32_winograd;
 mod qcw_pack;

@@ -1,9 +1,11 @@
-// fp32 convolution bindings: weights copied into kernel memory once, then per call im2col+GEMM (a 1×1
-// stride-1 unpadded conv skips im2col: the GEMM reads the input planes in place), the direct depthwise
+// fp32 convolution bindings: weights copied into kernel memory once (subnormals stored as zero), then per
+// call im2col+GEMM (a 1×1 stride-1 unpadded conv skips im2col: its input planes are copied into packed
+// panels per chunk, or read in place when shallow or one pixel — a matrix-vector product), the direct depthwise
 // kernel (chosen when group == channels == output channels) or, for group-1 3×3 stride-1 undilated convs
 // where the crossover rule says it pays, Winograd F(2×2, 3×3) (_winograd.ts).
 import { type Activation, encodeActivation } from "./activation.ts";
 import type { KernelModule } from "./kernel_module.ts";
+import { flushSubnormals } from "./_flush_subnormals.ts";
 import { OwnedBlock } from "./_owned_block.ts";
 import { conv2dOutputSize } from "./ref/f32_conv2d_ref.ts";
 import {
@@ -112,7 +114,10 @@ function positiveInt(v: number, what: string): void {
   if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${what} must be a positive integer, got ${v}`);
 }
 
-/** Copies conv weights (`[oc][c/group][kh][kw]`) and bias into `module`'s memory. */
+/**
+ * Copies conv weights (`[oc][c/group][kh][kw]`) and bias into `module`'s memory; subnormal weights are
+ * stored as zero (see `_flush_subnormals.ts`: they cost x86 a microcode assist per multiply).
+ */
 export function prepareConv2dF32(module: KernelModule, weights: Float32Array, o: PrepareConv2dOptions): PreparedConv2d {
   const group = o.group ?? 1;
   for (
@@ -132,7 +137,9 @@ export function prepareConv2dF32(module: KernelModule, weights: Float32Array, o:
     throw new RangeError(`prepareConv2dF32: bias has ${o.bias.length} elements, expected ${o.outChannels}`);
   }
   const prepared = new PreparedConv2d(module, o, count);
-  module.heap.f32(prepared.ptr, count).set(weights);
+  const stored = module.heap.f32(prepared.ptr, count);
+  stored.set(weights);
+  flushSubnormals(stored);
   if (o.bias !== undefined) module.heap.f32(prepared.ptr + count * 4, o.outChannels).set(o.bias);
   const [kh, kw] = o.kernel;
   if (

@@ -1,6 +1,8 @@
-// fp32 GEMM bindings: packing B once into kernel memory, then C = act(A·B + bias) per call.
+// fp32 GEMM bindings: packing B once into kernel memory (subnormal weights stored as zero), then
+// C = act(A·B + bias) per call.
 import { type Activation, encodeActivation } from "./activation.ts";
 import type { KernelModule } from "./kernel_module.ts";
+import { flushSubnormals } from "./_flush_subnormals.ts";
 import { OwnedBlock } from "./_owned_block.ts";
 
 /** How to read B for {@link packF32Gemm}. */
@@ -43,7 +45,7 @@ function positiveInt(v: number, what: string): void {
   if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${what} must be a positive integer, got ${v}`);
 }
 
-/** Packs B into `module`'s memory. */
+/** Packs B into `module`'s memory; subnormal values are stored as zero (see `_flush_subnormals.ts`). */
 export function packF32Gemm(module: KernelModule, b: Float32Array, options: PackF32GemmOptions): PackedF32Gemm {
   const { k, n } = options;
   positiveInt(k, "packF32Gemm: k");
@@ -60,7 +62,9 @@ export function packF32Gemm(module: KernelModule, b: Float32Array, options: Pack
   const pb = heap.alloc(b.byteLength);
   const pbias = options.bias === undefined ? 0 : heap.alloc(options.bias.byteLength);
   try {
-    heap.f32(pb, b.length).set(b);
+    const copy = heap.f32(pb, b.length);
+    copy.set(b);
+    flushSubnormals(copy);
     if (options.bias !== undefined) heap.f32(pbias, n).set(options.bias);
     const [sk, sn] = options.layout === "nk" ? [1, k] : [n, 1];
     const status = ex.bl_f32_gemm_pack(n, k, pb, sk, sn, pbias, packed.ptr);

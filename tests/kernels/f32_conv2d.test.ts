@@ -20,6 +20,9 @@ function geometries(): Conv2dGeometry[] {
     { c: 20, h: 8, w: 16, oc: 9, kh: 1, kw: 1 },
     { c: 12, h: 7, w: 13, oc: 10, kh: 1, kw: 1, group: 2, dilations: [2, 2] },
     { c: 1, h: 3, w: 5, oc: 6, kh: 1, kw: 1 },
+    // 1×1 on a 1×1 image (the matrix-vector product): 8-row blocks, row and k tails, grouped.
+    { c: 37, h: 1, w: 1, oc: 21, kh: 1, kw: 1 },
+    { c: 24, h: 1, w: 1, oc: 16, kh: 1, kw: 1, group: 2 },
     // Wide enough for panels of 8 pixels with every tap inside the image (the unchecked copy), dilated too.
     { c: 6, h: 10, w: 37, oc: 9, kh: 3, kw: 3, pads: [1, 1, 1, 1] },
     { c: 5, h: 12, w: 30, oc: 7, kh: 3, kw: 3, dilations: [2, 2], pads: [1, 2, 1, 0] },
@@ -170,10 +173,14 @@ for (const variant of availableVariants()) {
         .toThrow(/divisible by 4/);
     });
 
-    test("a 1×1 stride-1 unpadded conv (input read in place) gives the im2col path's bits", async () => {
+    test("a 1×1 stride-1 unpadded conv (packed panels or matrix-vector) gives the im2col path's bits", async () => {
       const kernels = await kernelsFor(variant);
       // A bottom pad row sends the same conv through im2col; its first h rows are the same outputs.
-      for (const [c, h, w, oc] of [[24, 10, 13, 11], [7, 4, 16, 4], [40, 6, 21, 9]] as const) {
+      // 256 channels × 551 or 560 pixels take two chunks of packed panels (the binding's 512 KiB scratch);
+      // the 1×1 images run the matrix-vector product (8-row blocks, row tails, k tails).
+      const shapes: Array<readonly [number, number, number, number]> = [[24, 10, 13, 11], [7, 4, 16, 4]];
+      shapes.push([40, 6, 21, 9], [256, 19, 29, 5], [256, 20, 28, 3], [37, 1, 1, 21], [64, 1, 1, 16], [3, 1, 1, 5]);
+      for (const [c, h, w, oc] of shapes) {
         const x = randomF32(c * h * w, 90 + c, -2, 2);
         const wt = randomF32(oc * c, 91 + c);
         const bias = randomF32(oc, 92 + c);
@@ -186,6 +193,18 @@ for (const variant of availableVariants()) {
               .toEqual(padded.data.subarray(o * (h + 1) * w, o * (h + 1) * w + h * w));
           }
         }
+      }
+    });
+
+    test("stores subnormal weights as zero (conv, 1×1 and 3×3) and leaves the caller's array alone", async () => {
+      const kernels = await kernelsFor(variant);
+      for (const k of [1, 3] as const) {
+        // Every product is subnormal: kept, each output would be a nonzero multiple of 1e-40.
+        const wt = new Float32Array(4 * 6 * k * k).fill(1e-40);
+        using conv = kernels.prepareConv2dF32(wt, { outChannels: 4, inChannels: 6, kernel: [k, k], winograd: false });
+        const y = kernels.conv2dF32(new Float32Array(6 * 5 * 9).fill(1), conv, { height: 5, width: 9 });
+        expect(y.data.every((v) => v === 0)).toBe(true);
+        expect(wt[0]).toBe(Math.fround(1e-40));
       }
     });
 

@@ -1,4 +1,5 @@
-import { describe, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { flushSubnormals, MIN_NORMAL_F32 } from "../../src/kernels/_flush_subnormals.ts";
 import type { Activation } from "../../src/kernels/activation.ts";
 import { f32GemmRef } from "../../src/kernels/ref/f32_gemm_ref.ts";
 import { seededRandom } from "../_random.ts";
@@ -80,5 +81,24 @@ for (const variant of availableVariants()) {
       }
       if (kernels.module.heap.allocatedBytes !== before) throw new Error("leaked kernel memory");
     });
+
+    test("stores subnormal B values as zero and leaves the caller's array alone", async () => {
+      const kernels = await kernelsFor(variant);
+      // Every product is subnormal: kept, the sums would be 5 · 1e-40 and 5 · -1e-40, not zero.
+      const b = new Float32Array(5 * 2).map((_, i) => (i % 2 === 0 ? 1e-40 : -1e-40));
+      using w = kernels.packF32Gemm(b, { k: 5, n: 2 });
+      expect([...kernels.gemmF32(new Float32Array(5).fill(1), w)]).toEqual([0, 0]);
+      expect(b[0]).toBe(Math.fround(1e-40));
+      // The smallest normal value is kept.
+      using normal = kernels.packF32Gemm(new Float32Array([MIN_NORMAL_F32, -MIN_NORMAL_F32]), { k: 1, n: 2 });
+      expect([...kernels.gemmF32(new Float32Array([1]), normal)]).toEqual([MIN_NORMAL_F32, -MIN_NORMAL_F32]);
+    });
   });
 }
+
+test("flushSubnormals zeroes exactly the nonzero values below 2^-126 in magnitude", () => {
+  const below = Math.fround(MIN_NORMAL_F32 * (1 - 2 ** -23)); // the largest subnormal
+  const w = new Float32Array([below, -below, MIN_NORMAL_F32, -MIN_NORMAL_F32, 2 ** -149, 0, -0, 1, Infinity, NaN]);
+  expect(flushSubnormals(w)).toBe(3);
+  expect([...w]).toEqual([0, 0, MIN_NORMAL_F32, -MIN_NORMAL_F32, 0, 0, -0, 1, Infinity, NaN]);
+});
