@@ -29,6 +29,7 @@ import type { QcwWeights } from "./ref/qd8_f32_qcw_gemm_ref.ts";
 import type { QuantizedRows } from "./ref/quantize_rows_ref.ts";
 
 export { PackedF32Gemm, PackedQcw, PreparedConv2d };
+export { winogradChannelsPay } from "./_winograd.ts";
 export type {
   Conv2dF32Options,
   Conv2dResult,

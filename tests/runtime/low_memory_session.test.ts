@@ -13,7 +13,8 @@ import { loadModel } from "../../src/formats/load.ts";
 import type { Model } from "../../src/graph/graph.ts";
 import type { Tensor } from "../../src/graph/tensor.ts";
 import { compressModel } from "../../src/quant/compress_model.ts";
-import { LOW_FP32_MAX_K } from "../../src/runtime/fast/qd8_fast_ops.ts";
+import { LOW_MODE_FP32_LABEL, lowModeFp32Reason } from "../../src/runtime/fast/qd8_fast_ops.ts";
+import { Attrs } from "../../src/runtime/op.ts";
 import { prepareForCompression } from "../../src/runtime/prepare_for_compression.ts";
 import { InferenceSession } from "../../src/runtime/session.ts";
 import { agreement } from "../_compare.ts";
@@ -79,15 +80,20 @@ describe('memory: "low" matches the reference runtime on the same quantized mode
           session.model.graph.initializers.get(w)?.data.length === 0
         );
         expect(placeholders.length).toBeGreaterThan(0);
-        // Group-1 Convs with K = c·kh·kw ≤ LOW_FP32_MAX_K run in fp32 on their own weight dequantized
-        // (faster there), counted in the kernel names; the other packed weights stay placeholders.
+        // Group-1 Convs with K = c·kh·kw ≤ LOW_FP32_MAX_K, or small 3×3 stride-1 weights (Winograd), run in
+        // fp32 on their own weight dequantized (faster there), counted in the kernel names; the other
+        // packed weights stay placeholders.
         const small = model.graph.nodes.filter((n) => {
           const q = n.op === "Conv" ? model.graph.quantized.get(n.inputs[1]!) : undefined;
-          const group = n.attributes["group"];
-          return q !== undefined && q.dims.length === 4 && (group === undefined || group.value === 1) &&
-            q.dims[1]! * q.dims[2]! * q.dims[3]! <= LOW_FP32_MAX_K;
+          return q !== undefined && lowModeFp32Reason(q.dims, new Attrs(n.attributes)) !== undefined;
         });
-        const label = `f32-conv2d-low-mode-k-le-${LOW_FP32_MAX_K} (${small.length} layers)`;
+        if (name === "ppocr_det") {
+          // det's four 24×96×3×3 neck convs take the Winograd rule, the stem (K = 27) the small-K one.
+          const winograd = small.filter((n) => model.graph.quantized.get(n.inputs[1]!)!.dims[2] === 3);
+          expect(winograd.map((n) => model.graph.quantized.get(n.inputs[1]!)!.dims[1])).toContain(96);
+          expect(session.kernels.some((k) => k.startsWith("f32-conv2d-winograd-"))).toBe(true);
+        }
+        const label = `${LOW_MODE_FP32_LABEL} (${small.length} layers)`;
         expect(session.kernels.includes(label)).toBe(small.length > 0);
         for (const n of small) {
           expect(session.model.graph.initializers.get(n.inputs[1]!)!.data.length).toBeGreaterThan(0);

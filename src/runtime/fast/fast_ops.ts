@@ -34,7 +34,7 @@ import { type ConstantLookup, f32ConvOp, f32GemmOp } from "./f32_fast_ops.ts";
 import { f32PoolOp } from "./f32_pool_ops.ts";
 import { f32RowBroadcastOp } from "./f32_row_broadcast_ops.ts";
 import { f32SoftmaxOp } from "./f32_softmax_op.ts";
-import { LOW_FP32_MAX_K, type LowOp, qd8ConvOp, qd8GemmOp, SMALL_K_REASON } from "./qd8_fast_ops.ts";
+import { LOW_MODE_FP32_LABEL, type LowOp, qd8ConvOp, qd8GemmOp, SMALL_K_REASON } from "./qd8_fast_ops.ts";
 
 /** A zero-element stand-in for a weight only fast ops read (they hold it packed). */
 const PACKED_PLACEHOLDER = new Tensor("float32", new Float32Array(0), [0]);
@@ -177,8 +177,8 @@ export function buildFastOps(
   };
   rest(model.graph);
 
-  // Low-mode Convs with K ≤ LOW_FP32_MAX_K on fp32: counted in the kernel names the session reports.
-  const label = `f32-conv2d-low-mode-k-le-${LOW_FP32_MAX_K} (${smallKOps.length} layers)`;
+  // Low-mode Convs left to fp32 (lowModeFp32Reason): counted in the kernel names the session reports.
+  const label = `${LOW_MODE_FP32_LABEL} (${smallKOps.length} layers)`;
   for (const node of smallKOps) {
     const inner = ops.get(node)!;
     ops.set(node, { ...inner, run: (...args) => (kernels.note(label), inner.run(...args)) });

@@ -12,7 +12,7 @@ import type { Node } from "../../graph/graph.ts";
 import type { QuantizedTensor } from "../../graph/quantized_tensor.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { Activation } from "../../kernels/activation.ts";
-import type { Kernels, PackedQcw } from "../../kernels/kernels.ts";
+import { type Kernels, type PackedQcw, winogradChannelsPay } from "../../kernels/kernels.ts";
 import type { QuantizedRows } from "../../kernels/ref/quantize_rows_ref.ts";
 import { geometry3 } from "../ops/nn/conv.ts";
 import { im2row, transposeColumns } from "../ops/nn/_conv_kernels.ts";
@@ -41,6 +41,36 @@ const ASYMMETRIC = true;
  * (64→128 1×1, 40²): patch rows this short leave the int8 GEMM nothing to win against their quantization.
  */
 export const LOW_FP32_MAX_K = 63;
+
+/**
+ * A group-1 3×3 stride-1 undilated Conv with at most this many weights also runs in fp32 on its own weight
+ * dequantized (at most 128 KiB of float32, plus its 16/9× Winograd-domain copy): there it takes Winograd
+ * F(2×2, 3×3). Measured on PP-OCR det's neck (four 24×96×3×3 convs of 20 736 weights, outputs 80² … 10²),
+ * whole det 4-bit block-32 low-mode run, both sessions in one process, 15 interleaved rounds under Deno:
+ * 0.88× the time of im2row + the int8 GEMM (24 output channels leave the int8 GEMM little to win against
+ * building and quantizing 864-long patch rows); det's extra memory ≈ 0.9 MB. The cap keeps models with many
+ * large 3×3 convs (ResNets) on packed weights.
+ */
+export const LOW_FP32_WINOGRAD_MAX_WEIGHTS = 32_768;
+
+/**
+ * Why low mode runs this Conv weight (`[oc, c, kh, kw]`) in fp32 on its own dequantized copy, or undefined
+ * when it stays packed on the int8 kernels: a tiny reduction length (≤ {@link LOW_FP32_MAX_K}) or a small
+ * 3×3 stride-1 weight Winograd serves (≤ {@link LOW_FP32_WINOGRAD_MAX_WEIGHTS}).
+ */
+export function lowModeFp32Reason(dims: readonly number[], attrs: Attrs): string | undefined {
+  if (dims.length !== 4 || attrs.int("group", 1) !== 1) return undefined;
+  const [oc, c, kh, kw] = dims as [number, number, number, number];
+  if (c * kh * kw <= LOW_FP32_MAX_K) return `reduction length ${c * kh * kw} ≤ ${LOW_FP32_MAX_K}: fp32 is faster`;
+  const unit = (name: string) => attrs.ints(name, [1, 1]).every((v) => v === 1);
+  if (
+    kh === 3 && kw === 3 && unit("strides") && unit("dilations") && oc * c * 9 <= LOW_FP32_WINOGRAD_MAX_WEIGHTS &&
+    winogradChannelsPay(c, oc)
+  ) {
+    return `3×3 stride-1 weight of ${oc * c * 9} ≤ ${LOW_FP32_WINOGRAD_MAX_WEIGHTS}: fp32 Winograd is faster`;
+  }
+  return undefined;
+}
 
 /** Patch floats per GEMM call of a Conv (512 KiB of float32: bounded transient memory in low mode). */
 const PATCH_CHUNK_FLOATS = 1 << 17;
@@ -75,7 +105,10 @@ function scratch(which: "patch" | "gemm", n: number): Float32Array {
   return gemmScratch.subarray(0, n);
 }
 
-/** Marks the reason {@link qd8ConvOp} gives for a Conv it leaves to fp32 because its K is tiny. */
+/** Names the kernel `session.kernels` reports for the low-mode Convs {@link lowModeFp32Reason} sends to fp32. */
+export const LOW_MODE_FP32_LABEL = "f32-conv2d-low-mode-fp32";
+
+/** Marks the reason {@link qd8ConvOp} gives for a Conv it leaves to fp32 ({@link lowModeFp32Reason}). */
 export const SMALL_K_REASON = "weight dequantized for this layer only";
 
 /** A packed low-mode op, or why the node keeps a dequantized weight. */
@@ -94,8 +127,8 @@ export function qd8ConvOp(
   const attrs = new Attrs(node.attributes);
   if (attrs.int("group", 1) !== 1) return "grouped conv (its small weight is dequantized)";
   if (q.dims.length !== 4) return `conv weight [${q.dims}] is not 2-D`;
-  const kdim = q.dims[1]! * q.dims[2]! * q.dims[3]!;
-  if (kdim <= LOW_FP32_MAX_K) return `reduction length ${kdim} ≤ ${LOW_FP32_MAX_K}: fp32 is faster (${SMALL_K_REASON})`;
+  const fp32 = lowModeFp32Reason(q.dims, attrs);
+  if (fp32 !== undefined) return `${fp32} (${SMALL_K_REASON})`;
   const b = node.inputs[2] ? floatConstant(constants, node.inputs[2]) : undefined;
   if (node.inputs[2] && !b) return "bias is not a float32 constant";
   const w = qcwFromQuantized(q, "conv", foldedBias(b?.data as Float32Array | undefined, q.dims[0]!, epi), epi.scale);
