@@ -28,7 +28,7 @@ import { loadModel } from "../src/formats/load.ts";
 import type { Model } from "../src/graph/graph.ts";
 import type { QuantAlgorithm } from "../src/graph/quantized_tensor.ts";
 import type { Tensor } from "../src/graph/tensor.ts";
-import { compressModel, type CompressOptions } from "../src/quant/compress_model.ts";
+import { ACTIVATION_AWARE_MAX_BITS, compressModel, type CompressOptions } from "../src/quant/compress_model.ts";
 import type { CompressReport } from "../src/quant/compress_report.ts";
 import { paramStorage } from "../src/quant/param_storage.ts";
 import { prepareForCompression } from "../src/runtime/prepare_for_compression.ts";
@@ -82,7 +82,8 @@ function describe(o: CompressOptions): string {
   const p = paramStorage(o, bits);
   const params = o.symmetric ? `${p.scaleDtype} scales` : `${p.scaleDtype} scales, ${p.zeroPoint} zeros`;
   const rounding = bits <= 4 ? "balanced rounding" : "nearest rounding";
-  return `${algorithm}, ${o.symmetric ? "symmetric" : "asymmetric"}, ${rounding}, ${params}`;
+  const aware = (o.activationAware ?? bits <= ACTIVATION_AWARE_MAX_BITS) ? ", activation-aware" : "";
+  return `${algorithm}${aware}, ${o.symmetric ? "symmetric" : "asymmetric"}, ${rounding}, ${params}`;
 }
 
 /** Bits per quantized weight of an MNN file's convolutions, and how many of them are block-wise. */

@@ -37,6 +37,8 @@ const OPTIONS = {
   policy: { type: "string" },
   "min-size": { type: "string" },
   "scale-bits": { type: "string" },
+  "activation-aware": { type: "boolean" },
+  "no-activation-aware": { type: "boolean" },
   report: { type: "string" },
   format: { type: "string" },
   // MNNConvert's names.
@@ -160,6 +162,11 @@ export function parseCompressArgs(args: readonly string[]): CompressRequest {
     }
     Object.assign(options, scaleBitsOptions(Number(scaleText)));
   }
+  if (v["activation-aware"] && v["no-activation-aware"]) {
+    throw new UsageError("--activation-aware and --no-activation-aware contradict each other; give one of them");
+  }
+  if (v["activation-aware"]) options.activationAware = true;
+  if (v["no-activation-aware"]) options.activationAware = false;
   const policyPath = either(v.policy, v.compressionParamsFile, "--policy and --compressionParamsFile");
   return {
     input,

@@ -64,10 +64,27 @@ export function makeBalance(options: BalanceOptions = {}): Balance {
 }
 
 /**
+ * What {@link balanceCodes} knows about a group's inputs (activation-aware rounding, `input_moments.ts`):
+ * the proxy becomes `Σ_r v_r·(Σ_k e_rk² + α·E_r²) + β·(M₀ + Σ_r m_r·E_r)²`, the expected squared output
+ * error for inputs of variance `v_r` and mean `m_r` (α for the kernel window, β = 1 exact).
+ */
+export interface RowTerms {
+  /** `v_r` per row: its input's variance (relative). */
+  power: Float64Array;
+  /** `m_r` per row: its input's mean (relative). */
+  mean: Float64Array;
+  /**
+   * `M₀`: the mean-term error the group starts from (the earlier blocks of the same output channel, whose
+   * errors add to this one's in the output); updated to the group's own end value on return.
+   */
+  meanOffset: number;
+}
+
+/**
  * Moves the codes `codes[offset .. offset + n)` of the group `w[0..n)` (rows of `inner` elements, in
- * group order) one step at a time where that lowers the output-error proxy (module doc). `rowPower`
- * and `rowMean` give `v_r` and `m_r` per row (absent: 1). Returns the proxy value reached, in squared
- * weight units.
+ * group order) one step at a time where that lowers the output-error proxy (module doc; with `rows`,
+ * the activation-aware proxy of {@link RowTerms}, else `v_r = m_r = 1`). Returns the proxy value
+ * reached, in squared weight units.
  *
  * @example
  * ```ts
@@ -89,19 +106,19 @@ export function balanceCodes(
   codes: Uint8Array,
   offset: number,
   balance: Balance,
-  rowPower?: Float64Array,
-  rowMean?: Float64Array,
+  rows?: RowTerms,
 ): number {
   const alpha = inner > 1 ? balance.window : 0;
   const beta = balance.mean;
+  const rowPower = rows?.power, rowMean = rows?.mean;
   const lo = grid.codeMin;
   const hi = grid.codeMax;
-  const rows = Math.ceil(n / inner);
+  const rowCount = Math.ceil(n / inner);
   const err = scratch(n);
-  const rowSum = scratchRows(rows);
-  let mean = 0;
+  const rowSum = scratchRows(rowCount);
+  let mean = rows ? rows.meanOffset : 0;
   let proxy = 0;
-  for (let r = 0, i = 0; r < rows; r++) {
+  for (let r = 0, i = 0; r < rowCount; r++) {
     let sum = 0;
     let sq = 0;
     const end = Math.min(n, i + inner);
@@ -120,7 +137,7 @@ export function balanceCodes(
   const s2 = scale * scale;
   for (let pass = 0; pass < balance.passes; pass++) {
     let moved = 0;
-    for (let r = 0, i = 0; r < rows; r++) {
+    for (let r = 0, i = 0; r < rowCount; r++) {
       const v = rowPower ? rowPower[r]! : 1;
       const m = rowMean ? rowMean[r]! : 1;
       const end = Math.min(n, i + inner);
@@ -153,6 +170,7 @@ export function balanceCodes(
     }
     if (moved === 0) break;
   }
+  if (rows) rows.meanOffset = mean;
   return proxy;
 }
 

@@ -13,6 +13,7 @@ import { readGroup } from "./group_layout.ts";
 import { hqq, type HqqOptions } from "./hqq.ts";
 import { linear } from "./linear.ts";
 import { balanceCodes, type BalanceOptions, makeBalance } from "./balanced_rounding.ts";
+import { checkMoments, type InputMoments, meanPower, type RowWeights, rowWeights } from "./input_moments.ts";
 
 /** How codes are chosen once scale and zero point are fitted. */
 export type Rounding = "nearest" | "balanced";
@@ -85,6 +86,23 @@ export interface QuantizeOptions {
   /** Options of the `mse` algorithm. */
   clipSearch?: ClipSearchOptions;
   /**
+   * Activation-aware weighting (`input_moments.ts`): the per-input-channel moments of what the weight
+   * multiplies. Each element's fitted error is then also weighted by its input channel's `E[x²]`
+   * (relative to the layer's mean), and `balanced` rounding weighs each row by its input's variance and
+   * mean instead of 1, each block starting from the mean-term error the blocks before it in the same
+   * output channel left (so blocks balance each other: the output error is `(Σ_c E[x_c]·e_c)²` over the
+   * whole channel, not per block).
+   * @default undefined (every input channel alike)
+   */
+  inputMoments?: InputMoments;
+  /**
+   * Exponent `α` on each input channel's relative power `E[x²]/P` before it weighs the fitted error (as
+   * AWQ scales by activation magnitude to a power): 1 weighs by the power itself, 0.5 by its square
+   * root, trusting an estimated power less. Only with `inputMoments`.
+   * @default 1
+   */
+  momentExponent?: number;
+  /**
    * Name of the tensor, for error messages.
    * @default "weight"
    */
@@ -150,10 +168,12 @@ export function quantize(weight: Tensor, layout: WeightLayout, options: Quantize
   let groups;
   let fit: GroupFitter;
   let balance;
+  let convGroups = 0;
   try {
     groups = groupLayout(weight.dims, layout, blockSize);
     fit = fitterOf(algorithm, options);
     balance = rounding === "balanced" ? makeBalance(options.balance) : undefined;
+    if (options.inputMoments) convGroups = checkMoments(options.inputMoments, groups);
   } catch (error) {
     const message = `Cannot quantize "${name}" [${weight.dims}]: ${(error as Error).message}`;
     throw error instanceof TypeError
@@ -176,17 +196,43 @@ export function quantize(weight: Tensor, layout: WeightLayout, options: Quantize
   const w = new Float64Array(maxLength);
   const params = new Float64Array(2);
   const magnitude = options.magnitudeWeight ?? 0;
-  const h = magnitude > 0 ? new Float64Array(maxLength) : undefined;
+  const moments = options.inputMoments;
+  const h = magnitude > 0 || moments ? new Float64Array(maxLength) : undefined;
   work.importance = h;
+  const reference = moments ? meanPower(moments) : 1;
+  const exponent = options.momentExponent ?? 1;
+  const rowsOf: RowWeights | undefined = moments ? rowScratch(groups.blockRows) : undefined;
   let offset = 0;
   for (let c = 0, g = 0; c < groups.channels; c++) {
+    // Activation-aware balancing carries each channel's error sums from block to block.
+    const terms = rowsOf ? { power: rowsOf.variance, mean: rowsOf.mean, meanOffset: 0 } : undefined;
     for (let b = 0; b < groups.blocksPerChannel; b++, g++) {
       const n = readGroup(groups, values, c, b, w);
-      if (h) magnitudeWeights(w, n, magnitude, h);
+      if (h) {
+        if (magnitude > 0) magnitudeWeights(w, n, magnitude, h);
+        else h.fill(1, 0, n);
+      }
+      if (moments && h && rowsOf) {
+        rowWeights(moments, groups, convGroups, reference, c, b, rowsOf);
+        for (let i = 0; i < n; i++) {
+          h[i]! *= Math.pow(rowsOf.power[Math.floor(i / groups.inner)]!, exponent) + MIN_ROW_POWER;
+        }
+      }
       fit(w, n, grid, params, work);
       encodeGroup(w, n, grid, params[0]!, params[1]!, codes, offset);
       if (balance) {
-        balanceCodes(w, n, groups.inner, grid, params[0]!, params[1]!, codes, offset, balance);
+        balanceCodes(
+          w,
+          n,
+          groups.inner,
+          grid,
+          params[0]!,
+          params[1]!,
+          codes,
+          offset,
+          balance,
+          terms,
+        );
       }
       scales[g] = params[0]!;
       if (zeros) zeros[g] = params[1]!;
@@ -210,6 +256,13 @@ export function quantize(weight: Tensor, layout: WeightLayout, options: Quantize
     scaleDtype,
     ...(scaleRef !== undefined ? { scaleRef } : {}),
   };
+}
+
+/** Floor of a row's relative power, so a group whose inputs are all dead still has a defined fit. */
+const MIN_ROW_POWER = 1e-6;
+
+function rowScratch(rows: number): RowWeights {
+  return { power: new Float64Array(rows), variance: new Float64Array(rows), mean: new Float64Array(rows) };
 }
 
 /** `h[i] = 1 + (|w[i]| / rms)^p` over the group `w[0..n)`. */
