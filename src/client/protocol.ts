@@ -181,7 +181,7 @@ export interface BenchResult {
   peakRssBytes: number;
   /**
    * Names of the kernels the model's session actually ran, sorted (`session.kernels`, e.g.
-   * `"qd8-f32-qc4w-gemm-6x8c4-relaxed"` in low memory mode); `["reference-scalar"]` when only the
+   * `"qd8-f32-qc4w-gemm-8x8c4-relaxed"` in low memory mode); `["reference-scalar"]` when only the
    * reference kernels ran.
    */
   kernels: string[];
