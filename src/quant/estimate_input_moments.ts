@@ -26,6 +26,7 @@ import type { Graph, Node } from "../graph/graph.ts";
 import type { ChannelStatistics } from "../graph/passes/fold_batch_norm.ts";
 import { type Tensor, toNumbers } from "../graph/tensor.ts";
 import type { InputMoments } from "./input_moments.ts";
+import { floatAttr, SCALAR_BINARY, SCALAR_UNARY } from "./_scalar_ops.ts";
 
 /** Options for {@link estimateInputMoments}. */
 export interface EstimateMomentsOptions {
@@ -93,27 +94,8 @@ function asGrid(k: Known, source: string): Known & { kind: "grid" } {
   return gaussian(source, k.mean, std) as Known & { kind: "grid" };
 }
 
-function floatAttr(node: Node, name: string, fallback: number): number {
-  const a = node.attributes[name];
-  return a?.kind === "float" ? a.value : fallback;
-}
-
-const UNARY: Record<string, (x: number, node: Node) => number> = {
-  Relu: (x) => Math.max(0, x),
-  Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  Tanh: Math.tanh,
-  HardSigmoid: (x, n) => Math.min(1, Math.max(0, floatAttr(n, "alpha", 0.2) * x + floatAttr(n, "beta", 0.5))),
-  HardSwish: (x) => x * Math.min(1, Math.max(0, x / 6 + 0.5)),
-  LeakyRelu: (x, n) => (x >= 0 ? x : floatAttr(n, "alpha", 0.01) * x),
-  Neg: (x) => -x,
-};
-
-const BINARY: Record<string, (a: number, b: number) => number> = {
-  Add: (a, b) => a + b,
-  Sub: (a, b) => a - b,
-  Mul: (a, b) => a * b,
-  Div: (a, b) => a / b,
-};
+const UNARY = SCALAR_UNARY;
+const BINARY = SCALAR_BINARY;
 
 const PASS_THROUGH = new Set(["Identity", "Dropout", "AveragePool", "Resize", "Upsample"]);
 

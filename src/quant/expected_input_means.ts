@@ -21,6 +21,7 @@
 import type { Graph, Node } from "../graph/graph.ts";
 import type { ChannelStatistics } from "../graph/passes/fold_batch_norm.ts";
 import { toNumbers } from "../graph/tensor.ts";
+import { floatAttr, SCALAR_BINARY, SCALAR_UNARY } from "./_scalar_ops.ts";
 
 const GRID_HALF_WIDTH = 8;
 const GRID_STEP = 1 / 32;
@@ -87,28 +88,11 @@ function gridOf(source: string, stats: ChannelStatistics): Known {
 const UNARY: Record<string, (x: number, node: Node) => number> = {
   Identity: (x) => x,
   Dropout: (x) => x,
-  Relu: (x) => Math.max(0, x),
-  Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  Tanh: Math.tanh,
-  HardSigmoid: (x, n) => Math.min(1, Math.max(0, floatAttr(n, "alpha", 0.2) * x + floatAttr(n, "beta", 0.5))),
-  HardSwish: (x) => x * Math.min(1, Math.max(0, x / 6 + 0.5)),
-  LeakyRelu: (x, n) => (x >= 0 ? x : floatAttr(n, "alpha", 0.01) * x),
-  Neg: (x) => -x,
+  ...SCALAR_UNARY,
 };
-
-const BINARY: Record<string, (a: number, b: number) => number> = {
-  Add: (a, b) => a + b,
-  Sub: (a, b) => a - b,
-  Mul: (a, b) => a * b,
-  Div: (a, b) => a / b,
-};
+const BINARY = SCALAR_BINARY;
 
 const MEAN_PRESERVING = new Set(["GlobalAveragePool", "AveragePool", "Resize", "Upsample", "Identity", "Dropout"]);
-
-function floatAttr(node: Node, name: string, fallback: number): number {
-  const a = node.attributes[name];
-  return a?.kind === "float" ? a.value : fallback;
-}
 
 /** A constant as per-channel values for `channels` NCHW channels (a scalar or a [C,1,1]-like shape), if it is one. */
 function channelConstant(graph: Graph, name: string, channels: number): Float64Array | undefined {

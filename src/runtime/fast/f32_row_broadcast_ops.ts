@@ -12,63 +12,7 @@ import { allocate } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { OpDefinition } from "../op.ts";
-
-const BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
-type BinaryCode = (typeof BINARY)[keyof typeof BINARY];
-
-/** `o[oi + j] = a[ai + j] ∘ b[bi + j]` for `j < n`. */
-function vv(
-  op: BinaryCode,
-  o: Float32Array,
-  oi: number,
-  a: Float32Array,
-  ai: number,
-  b: Float32Array,
-  bi: number,
-  n: number,
-) {
-  switch (op) {
-    case 0:
-      for (let j = 0; j < n; j++) o[oi + j] = a[ai + j]! + b[bi + j]!;
-      break;
-    case 1:
-      for (let j = 0; j < n; j++) o[oi + j] = a[ai + j]! - b[bi + j]!;
-      break;
-    case 2:
-      for (let j = 0; j < n; j++) o[oi + j] = a[ai + j]! * b[bi + j]!;
-      break;
-    default:
-      for (let j = 0; j < n; j++) o[oi + j] = a[ai + j]! / b[bi + j]!;
-  }
-}
-
-/** `o[i] = x[i] ∘ s` (or `s ∘ x[i]` when `scalarFirst`) for `i` in `[start, start + n)`. */
-function vs(
-  op: BinaryCode,
-  o: Float32Array,
-  x: Float32Array,
-  s: number,
-  scalarFirst: boolean,
-  start: number,
-  n: number,
-) {
-  const end = start + n;
-  switch (op) {
-    case 0:
-      for (let i = start; i < end; i++) o[i] = x[i]! + s;
-      break;
-    case 1:
-      if (scalarFirst) { for (let i = start; i < end; i++) o[i] = s - x[i]!; }
-      else for (let i = start; i < end; i++) o[i] = x[i]! - s;
-      break;
-    case 2:
-      for (let i = start; i < end; i++) o[i] = x[i]! * s;
-      break;
-    default:
-      if (scalarFirst) { for (let i = start; i < end; i++) o[i] = s / x[i]!; }
-      else for (let i = start; i < end; i++) o[i] = x[i]! / s;
-  }
-}
+import { BINARY, type BinaryCode, binaryVS, binaryVV } from "./_binary_rows.ts";
 
 /** How `small` repeats along `big`: "row" (`[1, …, n]`), "column" (`[..., m, 1]`), or undefined. */
 function repeatForm(big: readonly number[], small: readonly number[]): "row" | "column" | undefined {
@@ -92,9 +36,9 @@ function binaryRepeatF32(op: BinaryCode, a: Tensor, b: Tensor): Tensor | undefin
   const n = big.dims[big.dims.length - 1]!, rows = x.length / n;
   const o = allocate("float32", x.length) as Float32Array;
   for (let r = 0, base = 0; r < rows; r++, base += n) {
-    if (form === "column") vs(op, o, x, s[r]!, !bSmall, base, n);
-    else if (bSmall) vv(op, o, base, x, base, s, 0, n);
-    else vv(op, o, base, s, 0, x, base, n);
+    if (form === "column") binaryVS(op, o, x, s[r]!, !bSmall, base, base + n);
+    else if (bSmall) binaryVV(op, o, base, x, base, s, 0, n);
+    else binaryVV(op, o, base, s, 0, x, base, n);
   }
   return new Tensor("float32", o, big.dims);
 }
