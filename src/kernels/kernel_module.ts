@@ -137,6 +137,8 @@ export interface KernelExports {
     scratch: number,
     scratchBytes: number,
   ): number;
+  bl_f32_softmax_rows(rows: number, n: number, x: number, y: number, scratch: number): number;
+  bl_f32_max_exp_sum_rows(rows: number, n: number, x: number, scratch: number, maxSum: number): number;
   bl_f32_dwconv2d_scratch(desc: number): number;
   bl_f32_dwconv2d(
     desc: number,

@@ -23,6 +23,7 @@ import {
   type QuantizeRowsOptions,
 } from "./_qd8_gemm.ts";
 import type { KernelModule, WasmVariant } from "./kernel_module.ts";
+import { maxExpSumRowsF32, softmaxRowsF32 } from "./_softmax.ts";
 import { qd8Conv2d, type Qd8Conv2dOptions } from "./_qd8_conv2d.ts";
 import { type NativeKernels, type NativeQcw, packNativeQcw } from "./native.ts";
 import type { QcwWeights } from "./ref/qd8_f32_qcw_gemm_ref.ts";
@@ -64,6 +65,8 @@ export interface KernelNames {
   conv2dWinograd: string;
   /** e.g. `f32-qd8-im2row-relaxed`: patch rows of a low-memory conv, quantized in the same call. */
   qd8Im2row: string;
+  /** e.g. `f32-softmax-rows-relaxed`: Softmax (and LogSoftmax's row sums) over contiguous rows. */
+  softmax: string;
 }
 
 /** Options of the {@link Kernels} constructor. */
@@ -93,6 +96,7 @@ export function kernelNames(module: KernelModule, native?: NativeKernels): Kerne
     dwconv2d: `f32-dwconv2d-chw-${v}`,
     conv2dWinograd: `f32-conv2d-winograd-2x2-${v}`,
     qd8Im2row: `f32-qd8-im2row-${v}`,
+    softmax: `f32-softmax-rows-${v}`,
   };
 }
 
@@ -224,6 +228,21 @@ export class Kernels {
   /** Copies conv weights `[oc][c/group][kh][kw]` (and bias) into kernel memory. */
   prepareConv2dF32(weights: Float32Array, options: PrepareConv2dOptions): PreparedConv2d {
     return prepareConv2dF32(this.module, weights, options);
+  }
+
+  /**
+   * Softmax over each contiguous row of `n` floats, with the bits of the TypeScript fast path
+   * (`src/runtime/fast/exp_f64.ts`: the same double-precision exp, max and sum order) on every build.
+   */
+  softmaxRowsF32(x: Float32Array, n: number, out?: Float32Array): Float32Array {
+    this.#ran.add(this.names.softmax);
+    return softmaxRowsF32(this.module, this.names.softmax, x, n, out);
+  }
+
+  /** Each contiguous row's float64 max and sum of `exp(x − max)`, as `[max0, sum0, max1, sum1, …]` (LogSoftmax). */
+  maxExpSumRowsF32(x: Float32Array, n: number): Float64Array {
+    this.#ran.add(this.names.softmax);
+    return maxExpSumRowsF32(this.module, this.names.softmax, x, n);
   }
 
   /**

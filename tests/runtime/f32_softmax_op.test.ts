@@ -7,10 +7,12 @@ import { fileURLToPath } from "node:url";
 import type { Attribute, Node } from "../../src/graph/graph.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
 import { expF64 } from "../../src/runtime/fast/exp_f64.ts";
-import { f32SoftmaxOp } from "../../src/runtime/fast/f32_softmax_op.ts";
+import { f32SoftmaxOp, WASM_SOFTMAX_MIN_ELEMENTS } from "../../src/runtime/fast/f32_softmax_op.ts";
 import { Attrs, type OpDefinition } from "../../src/runtime/op.ts";
 import { OPS } from "../../src/runtime/registry.ts";
 import { randomTensor, seededRandom } from "../_random.ts";
+import { availableVariants, kernelsFor } from "../kernels/_kernel_suite.ts";
+import { Kernels } from "../../src/kernels/kernels.ts";
 import { expF64Digest } from "./_exp_f64_digest.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -194,5 +196,41 @@ describe("f32 Softmax fast path", () => {
   test("takes only Softmax and LogSoftmax", () => {
     expect(f32SoftmaxOp(node("Hardmax"), OPS.get("Hardmax")!)).toBeUndefined();
     expect(f32SoftmaxOp(node("Relu"), OPS.get("Relu")!)).toBeUndefined();
+  });
+});
+
+describe("f32 Softmax fast path on the wasm kernels", () => {
+  /** Both ops on every case, with and without kernels: the same bits (any NaN matching any NaN). */
+  for (const variant of availableVariants().filter((v) => v !== "scalar")) {
+    test(`gives the TypeScript path's bits on every case, both ops (${variant})`, async () => {
+      const kernels = new Kernels((await kernelsFor(variant)).module);
+      for (const op of ["Softmax", "LogSoftmax"]) {
+        for (const [i, c] of CASES.entries()) {
+          const n = node(op, c.axis);
+          const x = withSpecials(randomTensor(c.dims, 500 + i, c.lo ?? -12, c.hi ?? 12), c.row);
+          const want = run(f32SoftmaxOp(n, OPS.get(op)!)!, n, x, c.opset).data as Float32Array;
+          const got = run(f32SoftmaxOp(n, OPS.get(op)!, kernels)!, n, x, c.opset).data as Float32Array;
+          const where = `${op} ${variant} [${c.dims}] axis ${c.axis} opset ${c.opset}`;
+          let differing = 0;
+          for (let k = 0; k < want.length; k++) {
+            if (!(Number.isNaN(want[k]) ? Number.isNaN(got[k]) : Object.is(got[k], want[k]))) differing++;
+          }
+          expect(differing, where).toBe(0);
+        }
+      }
+      expect(kernels.ran()).toEqual([`f32-softmax-rows-${variant}`]);
+    });
+  }
+
+  test("keeps inputs below the size threshold, and the scalar build, on the TypeScript path", async () => {
+    const n = node("Softmax", -1);
+    const small = randomTensor([2, WASM_SOFTMAX_MIN_ELEMENTS / 2 - 1], 9);
+    for (const variant of availableVariants()) {
+      const kernels = new Kernels((await kernelsFor(variant)).module);
+      run(f32SoftmaxOp(n, OPS.get("Softmax")!, kernels)!, n, small, 13);
+      expect(kernels.ran()).toEqual([]);
+      run(f32SoftmaxOp(n, OPS.get("Softmax")!, kernels)!, n, randomTensor([4, 64], 10), 13);
+      expect(kernels.ran()).toEqual(variant === "scalar" ? [] : [`f32-softmax-rows-${variant}`]);
+    }
   });
 });

@@ -20,13 +20,27 @@
  * LogSoftmax outputs `x − (max + log(sum))` are within 1 float32 ulp of the output plus 4 double ulps of
  * `max + log(sum)` (0 of 555 922 differed). NaN, ±Infinity and underflowing exponentials give exactly
  * the reference's values.
+ *
+ * With the wasm kernels loaded (a SIMD build), inputs of at least {@link WASM_SOFTMAX_MIN_ELEMENTS}
+ * elements run in `kernels/src/f32_softmax.rs`: the same double-precision operations in the same order,
+ * so the output is this TypeScript path's bit for bit on every build (tests/kernels/f32_softmax.test.ts);
+ * LogSoftmax takes only each row's max and sum from wasm and keeps `Math.log` and the subtraction here.
+ * Measured (one process, interleaved, medians; copy-in/copy-out included; time ratio wasm / TypeScript):
+ * rec's three Softmax calls per run ([1, 40, 6625] and twice [1, 8, 40, 40]) 0.67 under Deno, 0.81 under
+ * Bun, SIMD128 and relaxed builds alike; one call under Deno: 6625-element rows 0.57–0.61, 40-element
+ * rows 0.69–0.71, 128 elements 0.58–0.68, 64 elements 0.88, 32 elements 0.95–1.24 (hence the threshold);
+ * the scalar build 0.99–1.03 on large rows (no gain), so it keeps the TypeScript path.
  * @module
  */
 import { allocate } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
+import type { Kernels } from "../../kernels/kernels.ts";
 import type { Attrs, OpDefinition } from "../op.ts";
 import { expSumF32 } from "./exp_f64.ts";
+
+/** Fewest elements (all rows together) a call sends to the wasm kernel: below it the copies cost more. */
+export const WASM_SOFTMAX_MIN_ELEMENTS = 128;
 
 /** The length of the contiguous rows `x` is normalized over, or undefined when the fast path does not apply. */
 function rowLength(x: Tensor, attrs: Attrs, opset: number): number | undefined {
@@ -44,45 +58,98 @@ function rowLength(x: Tensor, attrs: Attrs, opset: number): number | undefined {
   return n;
 }
 
-/** Softmax over each contiguous row of `n` elements. */
-function softmaxRows(x: Tensor, n: number): Tensor {
-  const xd = x.data as Float32Array;
-  const y = allocate("float32", xd.length) as Float32Array;
+/**
+ * Softmax over each contiguous row of `n` elements of `x` into `y`, in TypeScript: the path without
+ * kernels and the oracle the wasm kernel is tested against (its bits must equal these).
+ *
+ * @example
+ * ```ts
+ * import { softmaxRowsTs } from "./f32_softmax_op.ts";
+ * const y = new Float32Array(2);
+ * softmaxRowsTs(new Float32Array([0, 0]), 2, y);
+ * if (y[0] !== 0.5 || y[1] !== 0.5) throw new Error("softmax");
+ * ```
+ */
+export function softmaxRowsTs(x: Float32Array, n: number, y: Float32Array): void {
   const e = new Float64Array(n);
-  for (let base = 0; base < xd.length; base += n) {
+  for (let base = 0; base < x.length; base += n) {
     const end = base + n;
     let max = -Infinity;
     for (let p = base; p < end; p++) {
-      const v = xd[p]!;
+      const v = x[p]!;
       if (v > max) max = v;
     }
-    const inv = 1 / expSumF32(xd, base, n, max, e);
+    const inv = 1 / expSumF32(x, base, n, max, e);
     for (let i = 0; i < n; i++) y[base + i] = e[i]! * inv;
   }
+}
+
+/**
+ * Each contiguous row's float64 max and sum of `exp(x − max)` in index order, as `[max0, sum0, max1, …]`
+ * (TypeScript; the wasm kernel's `maxExpSumRowsF32` gives the same values).
+ *
+ * @example
+ * ```ts
+ * import { maxExpSumRowsTs } from "./f32_softmax_op.ts";
+ * const [max, sum] = maxExpSumRowsTs(new Float32Array([0, 0]), 2);
+ * if (max !== 0 || sum !== 2) throw new Error("row stats");
+ * ```
+ */
+export function maxExpSumRowsTs(x: Float32Array, n: number): Float64Array {
+  const stats = new Float64Array((x.length / n) * 2);
+  const e = new Float64Array(n);
+  for (let base = 0, r = 0; base < x.length; base += n, r += 2) {
+    const end = base + n;
+    let max = -Infinity;
+    for (let p = base; p < end; p++) {
+      const v = x[p]!;
+      if (v > max) max = v;
+    }
+    stats[r] = max;
+    stats[r + 1] = expSumF32(x, base, n, max, e);
+  }
+  return stats;
+}
+
+/** LogSoftmax of each row from its max and sum: `y = x − (max + log(sum))`. */
+function logSoftmaxFromStats(x: Float32Array, n: number, stats: Float64Array, y: Float32Array): void {
+  for (let base = 0, r = 0; base < x.length; base += n, r += 2) {
+    const end = base + n;
+    const shift = stats[r]! + Math.log(stats[r + 1]!);
+    for (let p = base; p < end; p++) y[p] = x[p]! - shift;
+  }
+}
+
+/** The kernels to run `x` on, or undefined for the TypeScript path (no kernels, scalar build, small input). */
+function wasmFor(kernels: Kernels | undefined, x: Float32Array): Kernels | undefined {
+  return kernels !== undefined && kernels.variant !== "scalar" && x.length >= WASM_SOFTMAX_MIN_ELEMENTS
+    ? kernels
+    : undefined;
+}
+
+/** Softmax over each contiguous row of `n` elements. */
+function softmaxRows(x: Tensor, n: number, kernels: Kernels | undefined): Tensor {
+  const xd = x.data as Float32Array;
+  const y = allocate("float32", xd.length) as Float32Array;
+  const wasm = wasmFor(kernels, xd);
+  if (wasm) wasm.softmaxRowsF32(xd, n, y);
+  else softmaxRowsTs(xd, n, y);
   return new Tensor("float32", y, x.dims);
 }
 
 /** LogSoftmax over each contiguous row of `n` elements. */
-function logSoftmaxRows(x: Tensor, n: number): Tensor {
+function logSoftmaxRows(x: Tensor, n: number, kernels: Kernels | undefined): Tensor {
   const xd = x.data as Float32Array;
   const y = allocate("float32", xd.length) as Float32Array;
-  const e = new Float64Array(n);
-  for (let base = 0; base < xd.length; base += n) {
-    const end = base + n;
-    let max = -Infinity;
-    for (let p = base; p < end; p++) {
-      const v = xd[p]!;
-      if (v > max) max = v;
-    }
-    const shift = max + Math.log(expSumF32(xd, base, n, max, e));
-    for (let p = base; p < end; p++) y[p] = xd[p]! - shift;
-  }
+  const wasm = wasmFor(kernels, xd);
+  logSoftmaxFromStats(xd, n, wasm ? wasm.maxExpSumRowsF32(xd, n) : maxExpSumRowsTs(xd, n), y);
   return new Tensor("float32", y, x.dims);
 }
 
 /**
  * The fast op for a `Softmax` or `LogSoftmax` node (falling back to `def` per call when the input is
- * not float32 or its axis is strided), or undefined for other ops.
+ * not float32 or its axis is strided), or undefined for other ops. With `kernels` (a SIMD build), inputs
+ * of at least {@link WASM_SOFTMAX_MIN_ELEMENTS} elements run in wasm, with the same bits.
  *
  * @example
  * ```ts
@@ -97,7 +164,7 @@ function logSoftmaxRows(x: Tensor, n: number): Tensor {
  * if ((y!.data as Float32Array)[0] !== 0.5) throw new Error("softmax");
  * ```
  */
-export function f32SoftmaxOp(node: Node, def: OpDefinition): OpDefinition | undefined {
+export function f32SoftmaxOp(node: Node, def: OpDefinition, kernels?: Kernels): OpDefinition | undefined {
   if (node.op !== "Softmax" && node.op !== "LogSoftmax") return undefined;
   const rows = node.op === "Softmax" ? softmaxRows : logSoftmaxRows;
   return {
@@ -105,7 +172,7 @@ export function f32SoftmaxOp(node: Node, def: OpDefinition): OpDefinition | unde
     run: (inputs, attrs, ctx) => {
       const x = inputs[0];
       const n = x ? rowLength(x, attrs, ctx.opset) : undefined;
-      return x && n !== undefined ? [rows(x, n)] : def.run(inputs, attrs, ctx);
+      return x && n !== undefined ? [rows(x, n, kernels)] : def.run(inputs, attrs, ctx);
     },
   };
 }

@@ -171,7 +171,7 @@ export function buildFastOps(
       if (ops.has(node) || !def) continue;
       // Row/column-repeated Add/Sub/Mul/Div operands: tried when the elementwise forms do not apply.
       const fast = f32ElementwiseOp(node, f32RowBroadcastOp(node, def) ?? def) ?? f32PoolOp(node, def) ??
-        f32SoftmaxOp(node, def) ?? f32LayerNormOp(node, def);
+        f32SoftmaxOp(node, def, kernels) ?? f32LayerNormOp(node, def);
       if (fast) ops.set(node, fast);
     }
   };
