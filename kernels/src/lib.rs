@@ -23,6 +23,7 @@ mod qcw_pack;
 mod qd8_f32_qcw_gemm;
 mod qd8_im2row;
 mod qd8_quantize;
+mod qd8_za_fold;
 mod status;
 
 /// Which build this is: 0 = scalar, 1 = SIMD128, 2 = SIMD128 + relaxed SIMD.

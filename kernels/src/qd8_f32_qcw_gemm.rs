@@ -15,12 +15,19 @@
 //! `i32x4.relaxed_dot_i8x16_i7x16_add_s`, the form that gives the same result on x86 and ARM; 8-bit codes
 //! are split into a 7-bit low plane and a 1-bit high plane. SIMD128 widens to i16 and uses
 //! `i32x4.dot_i16x8_s`. The scalar variant decodes codes one at a time.
+//!
+//! Zero points: a SIMD tile of asymmetric rows over several blocks starts each block's int32 sums at
+//! `-za·colsum` with one `i32x4.dot_i16x8_s` per vector when every colsum and zero point fits in i16
+//! (`qd8_za_fold`); otherwise it subtracts `za·colsum` after the block. Both give the same int32 `T`.
 
 #[cfg(target_feature = "simd128")]
 use core::arch::wasm32::*;
 
 use crate::activation::{self, Act};
 use crate::qcw_pack::{Geometry, BIAS_BYTES, META_BYTES, NR};
+use crate::qd8_za_fold::fold_za;
+#[cfg(target_feature = "simd128")]
+use crate::qd8_za_fold::za_terms;
 
 /// Row-tile height for a bit width in this variant. Relaxed 2/4-bit: 8 rows (16 accumulators; measured
 /// under Deno on a 256³ problem, 8 rows beat 4–7 and 10, and 12 rows collapse from register spills);
@@ -105,6 +112,7 @@ unsafe fn run<const BITS: usize>(
         let mut i = 0;
         while i < m {
             let rows = (m - i).min(tile_rows);
+            let fold = rows == tile_rows && fold_za::<BITS>(g, a_zp.add(i), rows);
             let t = Tile {
                 a: a.add(i * lda),
                 lda,
@@ -116,15 +124,24 @@ unsafe fn run<const BITS: usize>(
                 let cols = (g.n - p * NR).min(NR);
                 let panel = packed.add(p * g.panel_bytes);
                 let cp = c.add(i * ldc + p * NR);
+                if fold {
+                    // A full tile: mr(BITS) rows.
+                    match tile_rows {
+                        8 => tile::<8, BITS, true>(g, &t, panel, cp, ldc, cols),
+                        4 => tile::<4, BITS, true>(g, &t, panel, cp, ldc, cols),
+                        _ => tile::<2, BITS, true>(g, &t, panel, cp, ldc, cols),
+                    }
+                    continue;
+                }
                 match rows {
-                    1 => tile::<1, BITS>(g, &t, panel, cp, ldc, cols),
-                    2 => tile::<2, BITS>(g, &t, panel, cp, ldc, cols),
-                    3 => tile::<3, BITS>(g, &t, panel, cp, ldc, cols),
-                    4 => tile::<4, BITS>(g, &t, panel, cp, ldc, cols),
-                    5 => tile::<5, BITS>(g, &t, panel, cp, ldc, cols),
-                    6 => tile::<6, BITS>(g, &t, panel, cp, ldc, cols),
-                    7 => tile::<7, BITS>(g, &t, panel, cp, ldc, cols),
-                    _ => tile::<8, BITS>(g, &t, panel, cp, ldc, cols),
+                    1 => tile::<1, BITS, false>(g, &t, panel, cp, ldc, cols),
+                    2 => tile::<2, BITS, false>(g, &t, panel, cp, ldc, cols),
+                    3 => tile::<3, BITS, false>(g, &t, panel, cp, ldc, cols),
+                    4 => tile::<4, BITS, false>(g, &t, panel, cp, ldc, cols),
+                    5 => tile::<5, BITS, false>(g, &t, panel, cp, ldc, cols),
+                    6 => tile::<6, BITS, false>(g, &t, panel, cp, ldc, cols),
+                    7 => tile::<7, BITS, false>(g, &t, panel, cp, ldc, cols),
+                    _ => tile::<8, BITS, false>(g, &t, panel, cp, ldc, cols),
                 }
             }
             i += rows;
@@ -157,10 +174,11 @@ fn dot8(a: v128, b: v128, acc: v128) -> v128 {
     }
 }
 
-/// One `R × 8` output tile over all blocks (SIMD variants).
+/// One `R × 8` output tile over all blocks (SIMD variants). `FOLD` (see `fold_za`): each block's int32
+/// sums start at `-za·colsum`; otherwise `za·colsum` is subtracted after the block.
 #[cfg(target_feature = "simd128")]
 #[inline(never)]
-unsafe fn tile<const R: usize, const BITS: usize>(
+unsafe fn tile<const R: usize, const BITS: usize, const FOLD: bool>(
     g: &Geometry,
     t: &Tile,
     panel: *const u8,
@@ -184,11 +202,17 @@ unsafe fn tile<const R: usize, const BITS: usize>(
         for r in 0..R {
             ap[r] = t.a.add(r * t.lda + b * g.bl);
         }
-        let mut iacc = [[zero; 2]; R];
+        let mut iacc = if FOLD {
+            za_terms::<R>(blk, t.zp)
+        } else {
+            [[zero; 2]; R]
+        };
         #[cfg(target_feature = "relaxed-simd")]
         {
             if BITS == 4 {
-                let mask = u8x16_splat(0x0f);
+                // The mask comes from `g.bits` (= BITS), not a literal: V8 then keeps it in a register or
+                // stack slot instead of rebuilding the constant (three instructions) at every use.
+                let mask = u8x16_splat(((1u32 << g.bits) - 1) as u8);
                 // stored is a multiple of 8: two words per iteration.
                 for _ in 0..stored / 8 {
                     for h in 0..2 {
@@ -207,7 +231,7 @@ unsafe fn tile<const R: usize, const BITS: usize>(
                     }
                 }
             } else if BITS == 2 {
-                let mask = u8x16_splat(0x03);
+                let mask = u8x16_splat(((1u32 << g.bits) - 1) as u8); // as for 4 bits
                 for _ in 0..stored / 8 {
                     let v = v128_load(w as *const v128);
                     w = w.add(16);
@@ -304,7 +328,12 @@ unsafe fn tile<const R: usize, const BITS: usize>(
                 for q in 0..2 {
                     let e = i32x4_shuffle::<0, 2, 4, 6>(lo[r][q], hi[r][q]);
                     let o = i32x4_shuffle::<1, 3, 5, 7>(lo[r][q], hi[r][q]);
-                    iacc[r][q] = i32x4_add(e, o);
+                    let sum = i32x4_add(e, o);
+                    iacc[r][q] = if FOLD {
+                        i32x4_add(iacc[r][q], sum)
+                    } else {
+                        sum
+                    };
                 }
             }
             let _ = dot8;
@@ -315,7 +344,7 @@ unsafe fn tile<const R: usize, const BITS: usize>(
         let s1 = v128_load(meta.add(16) as *const v128);
         let o0 = v128_load(meta.add(32) as *const v128);
         let o1 = v128_load(meta.add(48) as *const v128);
-        if za_any {
+        if za_any && !FOLD {
             let c0 = v128_load(meta.add(64) as *const v128);
             let c1 = v128_load(meta.add(80) as *const v128);
             for r in 0..R {
@@ -369,10 +398,11 @@ unsafe fn code<const BITS: usize>(words: *const u8, kk: usize, c: usize) -> i32 
     }) as i32
 }
 
-/// One `R × 8` output tile over all blocks (scalar variant: the Rust reference).
+/// One `R × 8` output tile over all blocks (scalar variant: the Rust reference; `fold_za` is always false
+/// here, so `FOLD` is never set).
 #[cfg(not(target_feature = "simd128"))]
 #[inline(never)]
-unsafe fn tile<const R: usize, const BITS: usize>(
+unsafe fn tile<const R: usize, const BITS: usize, const FOLD: bool>(
     g: &Geometry,
     t: &Tile,
     panel: *const u8,
@@ -380,6 +410,7 @@ unsafe fn tile<const R: usize, const BITS: usize>(
     ldc: usize,
     cols: usize,
 ) {
+    let _ = FOLD;
     let mut facc = [[0f32; NR]; R];
     let mut blk = panel.add(BIAS_BYTES);
     for b in 0..g.nb {

@@ -167,6 +167,30 @@ for (const variant of availableVariants()) {
       }
     });
 
+    test("stays exact at the zero-point fold's i16 limit (colsum 2^15 - 8) and one step past it", async () => {
+      const kernels = await kernelsFor(variant);
+      // SIMD tiles start each block's sums at -za·colsum by an i16 dot while bl·(2^bits - 1) ≤ 32767:
+      // the largest such block (all codes at max: colsum = 32760 or 32640) and the next block size up
+      // (the fallback), with extreme zero points -128 and 127, over 9 rows (a full 8-row tile and one more).
+      const [m, n] = [9, 9];
+      for (const bits of BITS) {
+        const limit = Math.floor(32767 / (2 ** bits - 1) / 8) * 8;
+        for (const blockSize of [limit, limit + 8]) {
+          const k = 2 * blockSize + 24;
+          const w = weights(n, k, bits, blockSize, true, 500 + bits);
+          w.codes.fill(2 ** bits - 1);
+          for (let j = 0; j < n * k; j += 97) w.codes[j] = 0;
+          const q = quantizeRowsRef(randomF32(m * k, 501 + bits, -1, 1), { m, k, asymmetric: true });
+          q.q.fill(127, 0, k);
+          q.q.fill(-128, k, 2 * k);
+          for (let i = 0; i < m; i++) q.zeroPoint[i] = i % 2 === 0 ? -128 : 127;
+          using packed = kernels.packQcw(w);
+          const where = `${bits}-bit block=${blockSize} extreme colsums and zero points`;
+          expectWithin(kernels.qd8F32QcwGemm(q, packed), qd8F32QcwGemmRef(q, w), EXACT, where);
+        }
+      }
+    });
+
     test("takes pre-quantized rows and rejects wrong shapes before calling the kernel", async () => {
       const kernels = await kernelsFor(variant);
       const w = weights(10, 24, 2, 8, false, 5);
