@@ -6,7 +6,8 @@
  * mode, the 4-bit file in normal mode (dequantized at load) and the 4-bit file in low mode (weights stay
  * packed). Each child reads `VmHWM` after creating the session, then resets it (`PeakRss`,
  * src/bench/peak_rss.ts) and runs the model {@link RUNS} times: the run peak is the kernel's high-water
- * mark over those runs, the largest RSS the process reached while running.
+ * mark over those runs, the largest RSS the process reached while running. Each configuration's line lists
+ * every child's `after create→run peak` in run order, so a bimodal configuration shows as such.
  *
  * @example
  * ```sh
@@ -97,12 +98,12 @@ async function parent(): Promise<void> {
       samples.push(sample.peakRssBytes);
       created.push(sample.createdPeakBytes);
     }
-    created.sort((a, b) => a - b);
-    createdPeaks[label] = created[created.length >> 1]!;
-    samples.sort((a, b) => a - b);
-    const peakRssBytes = samples[samples.length >> 1]!;
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+    createdPeaks[label] = median(created);
+    const peakRssBytes = median(samples);
     peaks[label] = peakRssBytes;
-    const all = samples.map((b) => (b / 2 ** 20).toFixed(1)).join(", ");
+    // Each child's after-create → run peak, in run order (the median alone hides a bimodal configuration).
+    const all = samples.map((b, i) => `${(created[i]! / 2 ** 20).toFixed(1)}→${(b / 2 ** 20).toFixed(1)}`).join(", ");
     console.log(
       `${label.padEnd(20)} after create ${(createdPeaks[label]! / 2 ** 20).toFixed(1)} MiB; run peak median ${
         (peakRssBytes / 2 ** 20).toFixed(1)

@@ -58,8 +58,12 @@ for v in "${variants[@]}"; do
     cargo build --offline --release --quiet --manifest-path "$here/Cargo.toml" \
     --target wasm32-unknown-unknown -Zbuild-std=core,alloc --target-dir "$here/target/$v"
   raw="$here/target/$v/wasm32-unknown-unknown/release/bitloop_kernels.wasm"
+  # -ocimfs 200: functions with one caller are inlined only up to 200 bytes. Without it -O3 merged every
+  # int8 GEMM tile into one 65 KB export, and JavaScriptCore's optimizing tier held ~10 MiB while compiling
+  # it during Bun's first low-mode run (the run peak of BENCHMARKS.md's memory section); GEMM and conv
+  # speed measured the same within 2-3 % under Deno.
   # shellcheck disable=SC2046
-  "$wasm_opt" -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  "$wasm_opt" -O3 -ocimfs 200 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-multivalue $(opt_flags_of "$v") --strip-debug --strip-producers \
     "$raw" -o "$here/dist/bitloop_kernels_$v.wasm"
   echo "kernels/dist/bitloop_kernels_$v.wasm $(wc -c <"$here/dist/bitloop_kernels_$v.wasm") bytes ($(( $(date +%s) - start )) s)"

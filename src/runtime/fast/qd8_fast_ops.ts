@@ -13,7 +13,6 @@ import type { QuantizedTensor } from "../../graph/quantized_tensor.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { Activation } from "../../kernels/activation.ts";
 import { type Kernels, type PackedQcw, winogradChannelsPay } from "../../kernels/kernels.ts";
-import type { QuantizedRows } from "../../kernels/ref/quantize_rows_ref.ts";
 import { geometry3 } from "../ops/nn/conv.ts";
 import { im2row, transposeColumns } from "../ops/nn/_conv_kernels.ts";
 import { resolveWindow } from "../ops/nn/_window.ts";
@@ -76,8 +75,8 @@ export function lowModeFp32Reason(dims: readonly number[], attrs: Attrs): string
 const PATCH_CHUNK_FLOATS = 1 << 17;
 
 /**
- * Runs the qd8 GEMM on float rows. When `k` is not a multiple of 8 the rows are quantized first and
- * handed over as {@link QuantizedRows}, whose copy into kernel memory zero-fills the padding of each row.
+ * Runs the qd8 GEMM on float rows, quantized in kernel memory (`bl_qd8_quantize_rows` writes zeros past
+ * `k` up to the padded row length, so any `k` goes this way, with no quantized copy made in JS).
  */
 function qd8Gemm(
   kernels: Kernels,
@@ -87,9 +86,7 @@ function qd8Gemm(
   out?: Float32Array,
 ): Float32Array {
   const o = out === undefined ? {} : { out };
-  if (packed.k % 8 === 0) return kernels.qd8F32QcwGemm(a, packed, { asymmetric: ASYMMETRIC, activation, ...o });
-  const rows: QuantizedRows = kernels.quantizeRowsInt8(a, { k: packed.k, asymmetric: ASYMMETRIC });
-  return kernels.qd8F32QcwGemm(rows, packed, { activation, ...o });
+  return kernels.qd8F32QcwGemm(a, packed, { asymmetric: ASYMMETRIC, activation, ...o });
 }
 
 let patchScratch = new Float32Array(0);
@@ -165,7 +162,7 @@ export function qd8ConvOp(
         const g = geometry3(x.dims.slice(2), win);
         const batch = x.dims[0]!;
         const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
-        const out = new Float32Array(batch * oc * outPlane);
+        const out = allocate("float32", batch * oc * outPlane) as Float32Array;
         const pointwise = kh === 1 && kw === 1 && win.strides.every((s) => s === 1) &&
           win.padsBegin.every((p) => p === 0) && win.padsEnd.every((p) => p === 0);
         const chunk = Math.max(1, Math.min(outPlane, Math.floor(PATCH_CHUNK_FLOATS / k)));
@@ -220,7 +217,9 @@ export function qd8GemmOp(
         const a = requireFloat(node.op, aIn, node.op === "Gemm" ? 2 : undefined);
         const dims = matmulOutputDims(node.op, a, plan.k, plan.n);
         if (a.data.length === 0) return [new Tensor("float32", new Float32Array(0), dims)];
-        const y = qd8Gemm(kernels, a.data as Float32Array, packed, activation);
+        // Into the run's buffer pool (`allocate`): a new array per run would be garbage the engine collects late.
+        const out = allocate("float32", (a.data.length / plan.k) * plan.n) as Float32Array;
+        const y = qd8Gemm(kernels, a.data as Float32Array, packed, activation, out);
         return [new Tensor("float32", y, dims)];
       },
     },
