@@ -75,7 +75,7 @@ for (const { file, x } of lines) {
 // Compression: prepare once (Constant nodes and BatchNormalization folded), compress at each width.
 console.log(
   "\ncompressing PP-OCRv4 rec (block 32, HQQ, asymmetric, the default scales: log8 at 3-4 bits, fp16 at 8; " +
-    "weights < 1024 elements stay fp32)",
+    "activation-aware fitting at 3 bits; weights < 1024 elements stay fp32)",
 );
 t = performance.now();
 const prepared = await loadModel(onnxPath);
