@@ -1,20 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { loadModel } from "../../src/formats/load.ts";
-import { emptyGraph, type Graph, type Node } from "../../src/graph/graph.ts";
+import { emptyGraph, type Graph } from "../../src/graph/graph.ts";
 import { mergeDuplicateInitializers } from "../../src/graph/passes/merge_duplicate_initializers.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
 import { prepareForCompression } from "../../src/runtime/prepare_for_compression.ts";
+import { node } from "../_graph.ts";
 import { zooPath } from "../zoo/zoo.ts";
 
 const f32 = (values: number[]) => new Tensor("float32", Float32Array.from(values), [values.length]);
-const node = (op: string, inputs: string[], outputs: string[], attributes: Node["attributes"] = {}): Node => ({
-  name: `${op}_${outputs[0]}`,
-  op,
-  domain: "",
-  inputs,
-  outputs,
-  attributes,
-});
 
 function weightBytes(graph: Graph): number {
   let bytes = 0;

@@ -15,7 +15,7 @@ import { prepareForCompression } from "../../src/runtime/prepare_for_compression
 import { InferenceSession } from "../../src/runtime/session.ts";
 import { recLineSet } from "../data/ocr_sets.ts";
 import { zooPath } from "../zoo/zoo.ts";
-import type { Attribute, Graph, Node } from "../../src/graph/graph.ts";
+import type { Graph, Node } from "../../src/graph/graph.ts";
 import { groupLayout } from "../../src/graph/group_layout.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
 import { balanceCodes, makeBalance } from "../../src/quant/balanced_rounding.ts";
@@ -24,16 +24,9 @@ import { estimateInputMoments } from "../../src/quant/estimate_input_moments.ts"
 import { encodeGroup, makeGrid } from "../../src/quant/grid.ts";
 import { checkMoments, type InputMoments, meanPower, rowWeights } from "../../src/quant/input_moments.ts";
 import { quantize } from "../../src/quant/quantize.ts";
+import { node } from "../_graph.ts";
 import { randomTensor, seededRandom } from "../_random.ts";
 
-const node = (op: string, inputs: string[], outputs: string[], attributes: Record<string, Attribute> = {}): Node => ({
-  name: `${op}_${outputs[0]}`,
-  op,
-  domain: "",
-  inputs,
-  outputs,
-  attributes,
-});
 const scalar = (v: number) => new Tensor("float32", Float32Array.of(v), []);
 const graphOf = (initializers: [string, Tensor][], nodes: Node[]): Graph => ({
   name: "g",

@@ -2,7 +2,7 @@
 // the ΔW·E[x] shift against a brute-force convolution, and compressModel applying it to a Conv → BN →
 // activation → Conv model whose BN statistics prepareForCompression recorded.
 import { describe, expect, test } from "bun:test";
-import type { Attribute, Model, Node } from "../../src/graph/graph.ts";
+import type { Model } from "../../src/graph/graph.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
 import { convBiasShift } from "../../src/quant/bias_correction.ts";
 import { channelStatisticsOf } from "../../src/quant/channel_statistics.ts";
@@ -10,6 +10,7 @@ import { compressModel } from "../../src/quant/compress_model.ts";
 import { expectedInputMeans, gaussianExpectation } from "../../src/quant/expected_input_means.ts";
 import { prepareForCompression } from "../../src/runtime/prepare_for_compression.ts";
 import { InferenceSession } from "../../src/runtime/session.ts";
+import { node } from "../_graph.ts";
 import { randomTensor, seededRandom } from "../_random.ts";
 
 /** Standard normal samples (Box–Muller over the seeded generator). */
@@ -40,14 +41,6 @@ function Phi(x: number): number {
 }
 
 const hardSwish = (x: number) => x * Math.min(1, Math.max(0, x / 6 + 0.5));
-const node = (op: string, inputs: string[], outputs: string[], attributes: Record<string, Attribute> = {}): Node => ({
-  name: `${op}_${outputs[0]}`,
-  op,
-  domain: "",
-  inputs,
-  outputs,
-  attributes,
-});
 const scalar = (v: number) => new Tensor("float32", Float32Array.of(v), []);
 
 describe("Gaussian expectations", () => {

@@ -1,6 +1,6 @@
 // Terse builders for the models with subgraphs (If branches, Loop bodies) the control-flow tests run.
 import type { DType } from "../../../src/graph/dtype.ts";
-import type { Attribute, Dim, Graph, Model, Node, ValueInfo } from "../../../src/graph/graph.ts";
+import type { Dim, Graph, Model, Node, ValueInfo } from "../../../src/graph/graph.ts";
 import type { Tensor } from "../../../src/graph/tensor.ts";
 
 /** A typed value declaration. */
@@ -8,15 +8,7 @@ export function vi(name: string, dtype: DType, shape: Dim[]): ValueInfo {
   return { name, dtype, shape };
 }
 
-/** A default-domain node named after its first output. */
-export function node(
-  op: string,
-  inputs: string[],
-  outputs: string[],
-  attributes: Record<string, Attribute> = {},
-): Node {
-  return { name: `${op}_${outputs[0]}`, op, domain: "", inputs, outputs, attributes };
-}
+export { node } from "../../_graph.ts";
 
 /** A (sub)graph. */
 export function graph(
