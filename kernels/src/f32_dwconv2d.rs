@@ -19,6 +19,8 @@
 use core::arch::wasm32::*;
 
 use crate::activation::{self, Act};
+#[cfg(target_feature = "simd128")]
+use crate::f32_gemm::madd;
 use crate::f32_conv2d::ConvDesc;
 
 /// Depthwise convolution (`group == c == oc`): `weights` is `[c][kh][kw]`; `scratch` holds
@@ -404,18 +406,5 @@ fn col<const S: usize>(kx: usize, half: usize) -> usize {
         kx
     } else {
         kx / 2 + (kx & 1) * half
-    }
-}
-
-#[cfg(target_feature = "simd128")]
-#[inline(always)]
-fn madd(a: v128, b: v128, acc: v128) -> v128 {
-    #[cfg(target_feature = "relaxed-simd")]
-    {
-        f32x4_relaxed_madd(a, b, acc)
-    }
-    #[cfg(not(target_feature = "relaxed-simd"))]
-    {
-        f32x4_add(f32x4_mul(a, b), acc)
     }
 }

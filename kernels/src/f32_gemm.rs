@@ -217,9 +217,11 @@ pub unsafe fn gemm_strided(
     activation::apply_rows(c, m, n, ldc, act);
 }
 
+/// `acc + a·b` per lane: fused in the relaxed build, a separate multiply and add otherwise (the fp32
+/// kernels' one rounding rule).
 #[cfg(target_feature = "simd128")]
 #[inline(always)]
-fn madd(a: v128, b: v128, acc: v128) -> v128 {
+pub(crate) fn madd(a: v128, b: v128, acc: v128) -> v128 {
     #[cfg(target_feature = "relaxed-simd")]
     {
         f32x4_relaxed_madd(a, b, acc)

@@ -12,6 +12,8 @@
 use core::arch::wasm32::*;
 
 use crate::activation::{self, Act};
+#[cfg(target_feature = "simd128")]
+use crate::f32_gemm::madd;
 
 /// `y = act(A·x + row_bias)` for `m × k` A.
 ///
@@ -60,19 +62,6 @@ fn madd1(a: f32, b: f32, acc: f32) -> f32 {
     #[cfg(not(target_feature = "relaxed-simd"))]
     {
         a * b + acc
-    }
-}
-
-#[cfg(target_feature = "simd128")]
-#[inline(always)]
-fn madd(a: v128, b: v128, acc: v128) -> v128 {
-    #[cfg(target_feature = "relaxed-simd")]
-    {
-        f32x4_relaxed_madd(a, b, acc)
-    }
-    #[cfg(not(target_feature = "relaxed-simd"))]
-    {
-        f32x4_add(f32x4_mul(a, b), acc)
     }
 }
 
