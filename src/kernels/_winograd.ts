@@ -19,7 +19,7 @@ export const WINOGRAD_SCRATCH_TARGET = 512 * 1024;
  * Per 2×2 output tile Winograd runs `16·c·oc` multiply-adds in its GEMMs against im2col's `36·c·oc`, and
  * adds an input transform (∝ c) and an output transform (∝ oc) per tile, but im2col copies `9·c` floats
  * per output pixel, which costs more than the input transform, so Winograd wins even with few channels.
- * Measured SIMD128, one process, interleaved (`.tmpw` sweep, Deno 2.9 and Bun 1.4; time ratio
+ * Measured SIMD128, one process, interleaved (an uncommitted sweep script, Deno 2.9 and Bun 1.4; time ratio
  * Winograd / im2col): c=96 oc=24 80×80 0.42–0.56, c=16 oc=16 40×40 0.56, c=8 oc=2 40×40 0.57, c=4 oc=4
  * 0.66, c=2 oc=8 0.81–0.88, c=3 oc=16 80×80 0.77–0.91 (relaxed build alike); c=1 oc=8 1.01: no gain.
  */
