@@ -15,7 +15,6 @@ import {
   winogradGeometry,
   winogradPays,
   winogradScratchBytes,
-  winogradSwitch,
 } from "./_winograd.ts";
 
 /** Shape of the weights given to {@link prepareConv2dF32}. */
@@ -143,7 +142,7 @@ export function prepareConv2dF32(module: KernelModule, weights: Float32Array, o:
   if (o.bias !== undefined) module.heap.f32(prepared.ptr + count * 4, o.outChannels).set(o.bias);
   const [kh, kw] = o.kernel;
   if (
-    (o.winograd ?? winogradSwitch.enabled) && group === 1 && kh === 3 && kw === 3 &&
+    (o.winograd ?? true) && group === 1 && kh === 3 && kw === 3 &&
     winogradChannelsPay(o.inChannels, o.outChannels)
   ) {
     prepared.winograd = prepareWinogradF32(module, prepared.ptr, o.outChannels, o.inChannels);

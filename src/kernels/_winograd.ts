@@ -4,12 +4,6 @@
 import type { KernelModule } from "./kernel_module.ts";
 import { OwnedBlock } from "./_owned_block.ts";
 
-/**
- * Default of `PrepareConv2dOptions.winograd`: an internal switch for A/B measurements (a session created
- * while it is false runs every conv on im2col + GEMM). Not part of the public surface.
- */
-export const winogradSwitch: { enabled: boolean } = { enabled: true };
-
 /** Target scratch (bytes) for the transformed tiles of one chunk of tile rows (stays in L2). */
 export const WINOGRAD_SCRATCH_TARGET = 512 * 1024;
 
