@@ -58,6 +58,16 @@ function rowLength(x: Tensor, attrs: Attrs, opset: number): number | undefined {
   return n;
 }
 
+/** The largest of `x[start .. end)` (a NaN never replaces it); -Infinity if empty. */
+function rowMax(x: Float32Array, start: number, end: number): number {
+  let max = -Infinity;
+  for (let p = start; p < end; p++) {
+    const v = x[p]!;
+    if (v > max) max = v;
+  }
+  return max;
+}
+
 /**
  * Softmax over each contiguous row of `n` elements of `x` into `y`, in TypeScript: the path without
  * kernels and the oracle the wasm kernel is tested against (its bits must equal these).
@@ -73,12 +83,7 @@ function rowLength(x: Tensor, attrs: Attrs, opset: number): number | undefined {
 export function softmaxRowsTs(x: Float32Array, n: number, y: Float32Array): void {
   const e = new Float64Array(n);
   for (let base = 0; base < x.length; base += n) {
-    const end = base + n;
-    let max = -Infinity;
-    for (let p = base; p < end; p++) {
-      const v = x[p]!;
-      if (v > max) max = v;
-    }
+    const max = rowMax(x, base, base + n);
     const inv = 1 / expSumF32(x, base, n, max, e);
     for (let i = 0; i < n; i++) y[base + i] = e[i]! * inv;
   }
@@ -99,12 +104,7 @@ export function maxExpSumRowsTs(x: Float32Array, n: number): Float64Array {
   const stats = new Float64Array((x.length / n) * 2);
   const e = new Float64Array(n);
   for (let base = 0, r = 0; base < x.length; base += n, r += 2) {
-    const end = base + n;
-    let max = -Infinity;
-    for (let p = base; p < end; p++) {
-      const v = x[p]!;
-      if (v > max) max = v;
-    }
+    const max = rowMax(x, base, base + n);
     stats[r] = max;
     stats[r + 1] = expSumF32(x, base, n, max, e);
   }
