@@ -77,11 +77,12 @@ export function dtypeFromOnnx(code: number): DType | undefined {
 }
 
 /**
- * Where {@link allocate} looks first: returns a zero-filled array of exactly `n` elements, or
- * `undefined` to let `allocate` make a new one. The runtime installs one while a graph runs so the
- * buffers of dropped intermediate values are reused (src/runtime/buffer_pool.ts).
+ * Where {@link allocate} looks first: returns an array of exactly `n` elements, zero-filled unless
+ * `overwrite` is true (then its contents are unspecified: the caller writes every element, see
+ * {@link allocateForOverwrite}), or `undefined` to let `allocate` make a new one. The runtime installs one
+ * while a graph runs so the buffers of dropped intermediate values are reused (src/runtime/buffer_pool.ts).
  */
-export type ArraySource = (dtype: DType, n: number) => TensorData | undefined;
+export type ArraySource = (dtype: DType, n: number, overwrite?: boolean) => TensorData | undefined;
 
 let arraySource: ArraySource | undefined;
 
@@ -108,6 +109,16 @@ export function setArraySource(source: ArraySource | undefined): ArraySource | u
 /** A zero-filled array for `n` elements of `dtype` (from the installed {@link ArraySource} when it has one). */
 export function allocate(dtype: DType, n: number): TensorData {
   return arraySource?.(dtype, n) ?? INFO[dtype].make(n);
+}
+
+/**
+ * An array for `n` elements of `dtype` whose contents are unspecified: for a caller that writes every
+ * element before anything reads it (a recycled buffer then skips its zero fill — on PP-OCR det that fill
+ * was ~5 % of a run). Anything that accumulates into its output or leaves elements untouched takes
+ * {@link allocate}.
+ */
+export function allocateForOverwrite(dtype: DType, n: number): TensorData {
+  return arraySource?.(dtype, n, true) ?? INFO[dtype].make(n);
 }
 
 /** True for dtypes held in a bigint array. */

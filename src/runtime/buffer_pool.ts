@@ -8,7 +8,8 @@
  * dtype and length. Only buffers minted in the current run are ever recycled: feeds, initializers and
  * the outputs of earlier runs (which belong to the caller) are never touched; the outputs of this run are
  * never released, so {@link BufferPool.endRun} just forgets them. Pooled buffers a whole run did not reuse
- * are dropped at its end, so the pool holds at most what one run needs.
+ * are dropped at its end, so the pool holds at most what one run needs. A recycled buffer is zero-filled
+ * unless the op asked for it with `allocateForOverwrite` (it writes every element itself).
  *
  * Without this, every run leaves its intermediates as garbage the engine collects late (V8 lets external
  * array memory grow by tens of MiB between collections), and the run's peak RSS measures that garbage.
@@ -29,6 +30,13 @@ type PooledArray =
 
 /** Arrays smaller than this (shape tensors, scalars) are left to the engine. */
 export const MIN_POOLED_BYTES = 4096;
+
+/**
+ * For tests: when `poison` is a number, every pooled array handed out for overwrite, new or recycled, is
+ * first filled with it (integer arrays with `0x5a5a5a5a` cut to their width), so a test can show that the
+ * ops which ask for such arrays really write every element.
+ */
+export const overwriteCheck: { poison: number | undefined } = { poison: undefined };
 
 const MAKERS: Partial<Record<DType, { bytes: number; make: (n: number) => PooledArray }>> = {
   float32: { bytes: 4, make: (n) => new Float32Array(n) },
@@ -75,23 +83,27 @@ export class BufferPool {
   #pooledBytes = 0;
 
   /** The {@link ArraySource} to install while a run of the graph goes on. */
-  readonly source: ArraySource = (dtype, n) => this.#take(dtype, n);
+  readonly source: ArraySource = (dtype, n, overwrite) => this.#take(dtype, n, overwrite === true);
 
   /** Bytes held in the pool (not handed out). */
   get pooledBytes(): number {
     return this.#pooledBytes;
   }
 
-  #take(dtype: DType, n: number): TensorData | undefined {
+  #take(dtype: DType, n: number, overwrite: boolean): TensorData | undefined {
     const maker = MAKERS[dtype];
     if (maker === undefined || n * maker.bytes < MIN_POOLED_BYTES) return undefined;
     const key = `${dtype}:${n}`;
     let array = this.#free.get(key)?.pop();
     if (array === undefined) array = maker.make(n);
     else {
-      array.fill(0);
+      if (!overwrite) array.fill(0);
       this.#stale.delete(array);
       this.#pooledBytes -= array.byteLength;
+    }
+    const poison = overwriteCheck.poison;
+    if (overwrite && poison !== undefined) {
+      array.fill(array instanceof Float32Array || array instanceof Float64Array ? poison : 0x5a5a5a5a);
     }
     this.#minted.set(array.buffer, { key, array, bytes: array.byteLength, refs: 0 });
     return array;

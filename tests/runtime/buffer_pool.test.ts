@@ -2,7 +2,7 @@
 // and their buffers reused, while feeds, outputs and buffers shared by live views are never touched.
 import { describe, expect, test } from "bun:test";
 import { Tensor } from "../../src/graph/tensor.ts";
-import { BufferPool, MIN_POOLED_BYTES } from "../../src/runtime/buffer_pool.ts";
+import { BufferPool, MIN_POOLED_BYTES, overwriteCheck } from "../../src/runtime/buffer_pool.ts";
 import { livenessPlan } from "../../src/runtime/liveness.ts";
 import { InferenceSession } from "../../src/runtime/session.ts";
 import { zooPath } from "../zoo/zoo.ts";
@@ -53,6 +53,28 @@ describe("BufferPool", () => {
     const b = pool.source("float32", N) as Float32Array;
     expect(b).toBe(a);
     expect(b.every((v) => v === 0)).toBe(true);
+  });
+
+  test("an overwrite request gets the recycled buffer as it was left; the test poison fills it", () => {
+    const pool = new BufferPool();
+    const a = pool.source("float32", N, true) as Float32Array;
+    const t = f32(a);
+    pool.retain(t);
+    a.fill(7);
+    pool.release(t);
+    const b = pool.source("float32", N, true) as Float32Array;
+    expect(b).toBe(a);
+    expect(b.every((v) => v === 7)).toBe(true); // no zero fill
+    pool.retain(f32(b));
+    pool.release(f32(b));
+    overwriteCheck.poison = Number.NaN;
+    try {
+      expect((pool.source("float32", N, true) as Float32Array).every((v) => Number.isNaN(v))).toBe(true);
+      expect((pool.source("int32", N, true) as Int32Array).every((v) => v === 0x5a5a5a5a)).toBe(true);
+      expect((pool.source("float32", N) as Float32Array).every((v) => v === 0)).toBe(true); // plain requests: zeros
+    } finally {
+      overwriteCheck.poison = undefined;
+    }
   });
 
   test("never recycles feeds, small arrays or buffers of an earlier run", () => {

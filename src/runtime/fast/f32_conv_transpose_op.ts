@@ -8,7 +8,7 @@
  * (`bl_f32_col2im_disjoint`), and the bias and a following activation run fused in the conv kernel too. Other forms keep the reference kernel.
  * @module
  */
-import { allocate } from "../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
@@ -85,7 +85,7 @@ export function f32ConvTransposeOp(
       const oh = (ih - 1) * sh - pt - pb + dh * (kh - 1) + 1 + oph;
       const ow = (iw - 1) * sw - pl - pr + dw * (kw - 1) + 1 + opw;
       const inPlane = ih * iw, outPlane = oh * ow;
-      const out = allocate("float32", batch * oc * outPlane) as Float32Array;
+      const out = allocateForOverwrite("float32", batch * oc * outPlane) as Float32Array;
       const xd = x.data as Float32Array;
       const cols = disjoint ? new Float32Array(0) : colsBuffer(rows * inPlane);
       for (let n = 0; n < batch; n++) {

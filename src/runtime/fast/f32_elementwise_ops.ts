@@ -7,7 +7,7 @@
  * cover (other dtypes, other broadcasts) runs the reference kernel.
  * @module
  */
-import { allocate } from "../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { OpDefinition } from "../op.ts";
@@ -52,7 +52,7 @@ export function binaryF32(op: BinaryCode, a: Tensor, b: Tensor): Tensor | undefi
   if (a.type !== "float32" || b.type !== "float32") return undefined;
   const ad = a.data as Float32Array, bd = b.data as Float32Array;
   if (sameDims(a.dims, b.dims)) {
-    const o = allocate("float32", ad.length) as Float32Array;
+    const o = allocateForOverwrite("float32", ad.length) as Float32Array;
     rowVV(op, o, ad, bd, ad.length);
     return new Tensor("float32", o, a.dims);
   }
@@ -60,7 +60,7 @@ export function binaryF32(op: BinaryCode, a: Tensor, b: Tensor): Tensor | undefi
   const aScalar = ad.length === 1 && a.dims.length <= b.dims.length;
   if (bScalar || aScalar) {
     const [x, s, dims] = bScalar ? [ad, bd[0]!, a.dims] : [bd, ad[0]!, b.dims];
-    const o = allocate("float32", x.length) as Float32Array;
+    const o = allocateForOverwrite("float32", x.length) as Float32Array;
     binaryVS(op, o, x, s, !bScalar, 0, x.length);
     return new Tensor("float32", o, dims);
   }
@@ -70,7 +70,7 @@ export function binaryF32(op: BinaryCode, a: Tensor, b: Tensor): Tensor | undefi
   const [x, small, dims, strides] = bSmall ? [ad, bd, a.dims, bSmall] : [bd, ad, b.dims, aSmall!];
   const [n, c, h, w] = dims as [number, number, number, number];
   const plane = h * w;
-  const o = allocate("float32", x.length) as Float32Array;
+  const o = allocateForOverwrite("float32", x.length) as Float32Array;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < c; j++) {
       const start = (i * c + j) * plane;
@@ -82,14 +82,14 @@ export function binaryF32(op: BinaryCode, a: Tensor, b: Tensor): Tensor | undefi
 
 function sigmoidF32(x: Tensor): Tensor {
   const xd = x.data as Float32Array;
-  const o = allocate("float32", xd.length) as Float32Array;
+  const o = allocateForOverwrite("float32", xd.length) as Float32Array;
   for (let i = 0; i < xd.length; i++) o[i] = 1 / (1 + Math.exp(-xd[i]!));
   return new Tensor("float32", o, x.dims);
 }
 
 function reluF32(x: Tensor): Tensor {
   const xd = x.data as Float32Array;
-  const o = allocate("float32", xd.length) as Float32Array;
+  const o = allocateForOverwrite("float32", xd.length) as Float32Array;
   for (let i = 0; i < xd.length; i++) {
     const v = xd[i]!;
     const r = (v + Math.abs(v)) * 0.5;

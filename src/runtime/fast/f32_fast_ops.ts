@@ -7,7 +7,7 @@
  * @module
  */
 import type { Node } from "../../graph/graph.ts";
-import { allocate } from "../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../graph/dtype.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
 import { resolveWindow } from "../ops/nn/_window.ts";
@@ -123,7 +123,7 @@ export function f32ConvOp(
         pads: g.pads,
         activation,
         // From the run's buffer pool: a fresh multi-MiB array costs several times its copy.
-        out: allocate("float32", batch * oc * g.outShape[0]! * g.outShape[1]!) as Float32Array,
+        out: allocateForOverwrite("float32", batch * oc * g.outShape[0]! * g.outShape[1]!) as Float32Array,
       });
       return [new Tensor("float32", r.data, r.dims)];
     },
@@ -156,7 +156,7 @@ export function f32GemmOp(
       const a = requireFloat(node.op, aIn, node.op === "Gemm" ? 2 : undefined);
       const dims = matmulOutputDims(node.op, a, plan.k, plan.n);
       if (a.data.length === 0) return [new Tensor("float32", new Float32Array(0), dims)];
-      const out = allocate("float32", (a.data.length / plan.k) * plan.n) as Float32Array;
+      const out = allocateForOverwrite("float32", (a.data.length / plan.k) * plan.n) as Float32Array;
       return [new Tensor("float32", kernels.gemmF32(a.data as Float32Array, packed, { activation, out }), dims)];
     },
   };

@@ -15,7 +15,7 @@
  * Other dtypes, axes and exponents run the reference kernel.
  * @module
  */
-import { allocate } from "../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor, toNumbers } from "../../graph/tensor.ts";
 import type { Attrs, OpDefinition } from "../op.ts";
@@ -29,7 +29,7 @@ function reduceMeanLastF32(x: Tensor, axesInput: Tensor | undefined, attrs: Attr
   const n = x.dims[rank - 1]!;
   const xd = x.data as Float32Array;
   const rows = xd.length / n;
-  const out = allocate("float32", rows) as Float32Array;
+  const out = allocateForOverwrite("float32", rows) as Float32Array;
   for (let r = 0, i = 0; r < rows; r++) {
     let s = 0;
     const end = i + n;
@@ -46,7 +46,7 @@ function squareF32(x: Tensor, e: Tensor): Tensor | undefined {
   if (e.type !== "float32" && e.type !== "float64" && e.type !== "int32") return undefined;
   if ((e.data as Float32Array | Float64Array | Int32Array)[0] !== 2) return undefined;
   const xd = x.data as Float32Array;
-  const o = allocate("float32", xd.length) as Float32Array;
+  const o = allocateForOverwrite("float32", xd.length) as Float32Array;
   for (let i = 0; i < xd.length; i++) {
     const v = xd[i]!;
     o[i] = v * v;
@@ -56,7 +56,7 @@ function squareF32(x: Tensor, e: Tensor): Tensor | undefined {
 
 function sqrtF32(x: Tensor): Tensor {
   const xd = x.data as Float32Array;
-  const o = allocate("float32", xd.length) as Float32Array;
+  const o = allocateForOverwrite("float32", xd.length) as Float32Array;
   for (let i = 0; i < xd.length; i++) o[i] = Math.sqrt(xd[i]!);
   return new Tensor("float32", o, x.dims);
 }

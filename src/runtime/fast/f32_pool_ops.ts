@@ -5,7 +5,7 @@
  * tight monomorphic loops; other dtypes, ranks and forms run the reference kernel.
  * @module
  */
-import { allocate } from "../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import { nearestMaps } from "../ops/nn/_resize_kernels.ts";
@@ -20,7 +20,7 @@ function globalAveragePoolF32(x: Tensor): Tensor {
   const [n, c] = x.dims as [number, number];
   const planes = n * c, plane = planes === 0 ? 0 : x.size / planes;
   const xd = x.data as Float32Array;
-  const out = allocate("float32", planes) as Float32Array;
+  const out = allocateForOverwrite("float32", planes) as Float32Array;
   for (let p = 0, i = 0; p < planes; p++) {
     let sum = 0;
     const end = i + plane;
@@ -54,7 +54,7 @@ function pool2d(max: boolean, x: Tensor, attrs: Attrs): Tensor | undefined {
     pw: win.padsBegin[1]!,
   };
   const xd = x.data as Float32Array;
-  const out = allocate("float32", n * c * oh * ow) as Float32Array;
+  const out = allocateForOverwrite("float32", n * c * oh * ow) as Float32Array;
   if (max && kh === 2 && kw === 2 && fullWindows(geometry, 2, 2)) maxPool2x2(xd, out, geometry);
   else if (max) maxPool2d(xd, out, geometry);
   else averagePool2d(xd, out, geometry, attrs.int("count_include_pad", 0) !== 0);
@@ -202,7 +202,7 @@ function resizeNearestF32(inputs: readonly (Tensor | undefined)[], attrs: Attrs,
   const [n, c, h, w] = x.dims as [number, number, number, number];
   const [oh, ow] = [plan.outDims[2]!, plan.outDims[3]!];
   const xd = x.data as Float32Array;
-  const out = allocate("float32", n * c * oh * ow) as Float32Array;
+  const out = allocateForOverwrite("float32", n * c * oh * ow) as Float32Array;
   for (let p = 0; p < n * c; p++) {
     const src = p * h * w, dst = p * oh * ow;
     for (let y = 0; y < oh; y++) {

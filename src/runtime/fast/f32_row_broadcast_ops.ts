@@ -8,7 +8,7 @@
  * reference kernel's broadcast loop does, so results are bit-identical; other forms run the reference.
  * @module
  */
-import { allocate } from "../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { OpDefinition } from "../op.ts";
@@ -34,7 +34,7 @@ function binaryRepeatF32(op: BinaryCode, a: Tensor, b: Tensor): Tensor | undefin
   if (!form) return undefined;
   const x = big.data as Float32Array, s = small.data as Float32Array;
   const n = big.dims[big.dims.length - 1]!, rows = x.length / n;
-  const o = allocate("float32", x.length) as Float32Array;
+  const o = allocateForOverwrite("float32", x.length) as Float32Array;
   for (let r = 0, base = 0; r < rows; r++, base += n) {
     if (form === "column") binaryVS(op, o, x, s[r]!, !bSmall, base, base + n);
     else if (bSmall) binaryVV(op, o, base, x, base, s, 0, n);

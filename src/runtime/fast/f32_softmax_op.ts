@@ -32,7 +32,7 @@
  * the scalar build 0.99–1.03 on large rows (no gain), so it keeps the TypeScript path.
  * @module
  */
-import { allocate } from "../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { Kernels } from "../../kernels/kernels.ts";
@@ -130,7 +130,7 @@ function wasmFor(kernels: Kernels | undefined, x: Float32Array): Kernels | undef
 /** Softmax over each contiguous row of `n` elements. */
 function softmaxRows(x: Tensor, n: number, kernels: Kernels | undefined): Tensor {
   const xd = x.data as Float32Array;
-  const y = allocate("float32", xd.length) as Float32Array;
+  const y = allocateForOverwrite("float32", xd.length) as Float32Array;
   const wasm = wasmFor(kernels, xd);
   if (wasm) wasm.softmaxRowsF32(xd, n, y);
   else softmaxRowsTs(xd, n, y);
@@ -140,7 +140,7 @@ function softmaxRows(x: Tensor, n: number, kernels: Kernels | undefined): Tensor
 /** LogSoftmax over each contiguous row of `n` elements. */
 function logSoftmaxRows(x: Tensor, n: number, kernels: Kernels | undefined): Tensor {
   const xd = x.data as Float32Array;
-  const y = allocate("float32", xd.length) as Float32Array;
+  const y = allocateForOverwrite("float32", xd.length) as Float32Array;
   const wasm = wasmFor(kernels, xd);
   logSoftmaxFromStats(xd, n, wasm ? wasm.maxExpSumRowsF32(xd, n) : maxExpSumRowsTs(xd, n), y);
   return new Tensor("float32", y, x.dims);

@@ -7,7 +7,7 @@
  * weights, the patch rows are built here and the GEMM runs natively.
  * @module
  */
-import { allocate } from "../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import type { QuantizedTensor } from "../../graph/quantized_tensor.ts";
 import { Tensor } from "../../graph/tensor.ts";
@@ -154,7 +154,7 @@ export function qd8ConvOp(
             pads: cg.pads,
             asymmetric: ASYMMETRIC,
             activation,
-            out: allocate("float32", batch * oc * cg.outShape[0]! * cg.outShape[1]!) as Float32Array,
+            out: allocateForOverwrite("float32", batch * oc * cg.outShape[0]! * cg.outShape[1]!) as Float32Array,
           });
           return [new Tensor("float32", r.data, r.dims)];
         }
@@ -162,7 +162,7 @@ export function qd8ConvOp(
         const g = geometry3(x.dims.slice(2), win);
         const batch = x.dims[0]!;
         const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
-        const out = allocate("float32", batch * oc * outPlane) as Float32Array;
+        const out = allocateForOverwrite("float32", batch * oc * outPlane) as Float32Array;
         const pointwise = kh === 1 && kw === 1 && win.strides.every((s) => s === 1) &&
           win.padsBegin.every((p) => p === 0) && win.padsEnd.every((p) => p === 0);
         const chunk = Math.max(1, Math.min(outPlane, Math.floor(PATCH_CHUNK_FLOATS / k)));
@@ -218,7 +218,7 @@ export function qd8GemmOp(
         const dims = matmulOutputDims(node.op, a, plan.k, plan.n);
         if (a.data.length === 0) return [new Tensor("float32", new Float32Array(0), dims)];
         // Into the run's buffer pool (`allocate`): a new array per run would be garbage the engine collects late.
-        const out = allocate("float32", (a.data.length / plan.k) * plan.n) as Float32Array;
+        const out = allocateForOverwrite("float32", (a.data.length / plan.k) * plan.n) as Float32Array;
         const y = qd8Gemm(kernels, a.data as Float32Array, packed, activation, out);
         return [new Tensor("float32", y, dims)];
       },

@@ -6,7 +6,7 @@
  * (Sum, Mean, Max, Min) are all built on it.
  * @module
  */
-import { allocate, type DType, isBigIntDType } from "../../../graph/dtype.ts";
+import { allocateForOverwrite, type DType, isBigIntDType } from "../../../graph/dtype.ts";
 import { Tensor } from "../../../graph/tensor.ts";
 import type { BigArray, NumArray } from "./_dtypes.ts";
 import { planRows } from "./_broadcast.ts";
@@ -72,7 +72,7 @@ export function broadcastBinary(op: string, a: Tensor, b: Tensor, kernel: Binary
     });
   }
   const { dims, inner, rows, offsets, strides } = plan;
-  const out = allocate(type, rows * inner);
+  const out = allocateForOverwrite(type, rows * inner);
   const ao = offsets[0]!, bo = offsets[1]!;
   const as = strides[0]!, bs = strides[1]!;
   if (isBigIntDType(a.type) || isBigIntDType(b.type)) {

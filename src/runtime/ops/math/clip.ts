@@ -4,7 +4,7 @@
  * min > max the result is max everywhere, as onnxruntime computes `min(max(x, lo), hi)`.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { type BigArray, type NumArray, NUMERIC, required, requireDType, requireSameDType } from "./_dtypes.ts";
@@ -27,7 +27,7 @@ export const clip: OpDefinition = {
   run: ([input, lo, hi], attrs, ctx) => {
     const x = required("Clip", input, 0);
     requireDType("Clip", "input", x, NUMERIC);
-    const out = allocate(x.type, x.size);
+    const out = allocateForOverwrite(x.type, x.size);
     if (ctx.opset < 11) {
       clamp(x.data as NumArray, out as NumArray, attrs.float("min", -FLOAT_MAX), attrs.float("max", FLOAT_MAX));
       return [new Tensor(x.type, out, x.dims)];

@@ -5,7 +5,7 @@
  * logits do not overflow; sums are accumulated in double.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { normalizeAxis } from "../shape_util.ts";
@@ -42,7 +42,7 @@ function definition(op: Kind): OpDefinition {
         else if (d === axis || legacy) n *= dims[d]!;
         else inner *= dims[d]!;
       }
-      const out = allocate(x.type, x.size) as FloatArray;
+      const out = allocateForOverwrite(x.type, x.size) as FloatArray;
       const src = x.data as FloatArray;
       const scratch = new Float64Array(n);
       for (let o = 0; o < outer; o++) {

@@ -4,7 +4,7 @@
  * loop). Used by the plain unary ops (unary.ts) and the activations with attributes (activation.ts).
  * @module
  */
-import { allocate, type DType, isBigIntDType } from "../../../graph/dtype.ts";
+import { allocateForOverwrite, type DType, isBigIntDType } from "../../../graph/dtype.ts";
 import { Tensor } from "../../../graph/tensor.ts";
 import type { AttributeSpec, Attrs, OpDefinition } from "../../op.ts";
 import { type BigArray, type NumArray, required, requireDType } from "./_dtypes.ts";
@@ -60,7 +60,7 @@ export function unaryDefinition(spec: UnarySpec): OpDefinition {
       const x = required(op, input, 0);
       requireDType(op, "input X", x, types);
       const type = spec.bool ? "bool" : x.type;
-      const out = allocate(type, x.size);
+      const out = allocateForOverwrite(type, x.size);
       if (isBigIntDType(x.type)) {
         if (!big) throw new TypeError(`${op}: type ${x.type} is not supported`);
         const src = x.data as BigArray, dst = out as BigArray;

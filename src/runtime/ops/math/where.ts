@@ -3,7 +3,7 @@
  * X and Y share one type, any type (numbers, int64, bool, string); the condition is bool.
  * @module
  */
-import { allocate, isBigIntDType } from "../../../graph/dtype.ts";
+import { allocateForOverwrite, isBigIntDType } from "../../../graph/dtype.ts";
 import { Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { planRows } from "./_broadcast.ts";
@@ -29,7 +29,7 @@ export const where: OpDefinition = {
       throw new RangeError(`Where: shapes ${shapes} do not broadcast`, { cause });
     }
     const { dims, inner, rows, offsets, strides } = plan;
-    const out = allocate(x.type, rows * inner);
+    const out = allocateForOverwrite(x.type, rows * inner);
     const cd = c.data as Uint8Array;
     const [co, xo, yo] = offsets as [Int32Array, Int32Array, Int32Array];
     const [cs, xs, ys] = strides as [number, number, number];

@@ -4,7 +4,7 @@
  * interpolation one axis at a time in float64.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { Tensor } from "../../../graph/tensor.ts";
 import { gatherMapped } from "./_gather_mapped.ts";
 
@@ -231,7 +231,7 @@ export function resizeInterpolated(x: Tensor, plan: ResizePlan): Tensor {
     dims[axis] = plan.outDims[axis]!;
     flags.push(taps.extrapolate);
   }
-  const out = allocate(x.type, buffer.length) as Float32Array | Float64Array;
+  const out = allocateForOverwrite(x.type, buffer.length) as Float32Array | Float64Array;
   out.set(buffer);
   if (plan.coordinateMode === "tf_crop_and_resize") extrapolate(out, dims, flags, plan.extrapolationValue);
   return new Tensor(x.type, out, dims);

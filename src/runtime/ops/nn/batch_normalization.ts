@@ -4,7 +4,7 @@
  * statistics cover every non-batch position, is supported too; training mode is rejected at load.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import type { Node } from "../../../graph/graph.ts";
 import { Tensor, toNumbers } from "../../../graph/tensor.ts";
 import type { Attrs, OpDefinition } from "../../op.ts";
@@ -47,7 +47,7 @@ function run(inputs: readonly (Tensor | undefined)[], attrs: Attrs): Tensor {
     throw new RangeError(`BatchNormalization parameters of size ${factor.length} do not fit X [${x!.dims}]`);
   }
   const xd = x!.data as Float32Array | Float64Array;
-  const out = allocate(x!.type, x!.size) as Float32Array | Float64Array;
+  const out = allocateForOverwrite(x!.type, x!.size) as Float32Array | Float64Array;
   let i = 0;
   for (let n = 0; n < batch; n++) {
     for (let p = 0; p < factor.length; p++) {

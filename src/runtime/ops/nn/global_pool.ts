@@ -3,7 +3,7 @@
  * output keeps the rank with every spatial dimension 1. Averages accumulate in float64.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 
@@ -16,7 +16,7 @@ function reducePlanes(x: Tensor, op: string, reduce: (d: FloatData, start: numbe
   if (x.dims.length < 2) throw new RangeError(`${op} needs an input of rank ≥ 2; got [${x.dims}]`);
   const planes = x.dims[0]! * x.dims[1]!;
   const plane = planes === 0 ? 0 : x.size / planes;
-  const out = allocate(x.type, planes) as FloatData;
+  const out = allocateForOverwrite(x.type, planes) as FloatData;
   for (let p = 0; p < planes; p++) out[p] = reduce(x.data as FloatData, p * plane, (p + 1) * plane);
   return new Tensor(x.type, out, [x.dims[0]!, x.dims[1]!, ...x.dims.slice(2).map(() => 1)]);
 }

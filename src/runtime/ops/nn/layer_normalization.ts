@@ -4,7 +4,7 @@
  * normalized ones set to 1. Statistics are computed in float64, two-pass.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { shapeSize, Tensor, toNumbers } from "../../../graph/tensor.ts";
 import type { Attrs, OpDefinition } from "../../op.ts";
 import { broadcastIndex, normalizeAxis } from "../shape_util.ts";
@@ -35,7 +35,7 @@ function run(inputs: readonly (Tensor | undefined)[], attrs: Attrs, outputs: num
   const epsilon = attrs.float("epsilon", 1e-5);
   const scale = parameter(scaleT, x!, axis, "Scale"), bias = parameter(biasT, x!, axis, "B");
   const xd = x!.data as Float32Array | Float64Array;
-  const out = allocate(x!.type, x!.size) as Float32Array | Float64Array;
+  const out = allocateForOverwrite(x!.type, x!.size) as Float32Array | Float64Array;
   const means = new Float32Array(rows), invStd = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     const start = r * inner;

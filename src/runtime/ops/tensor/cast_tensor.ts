@@ -8,7 +8,7 @@
  * undefined); tests pin them so they stay the same on every engine.
  * @module
  */
-import { allocate, type DType, isBigIntDType, type TensorData } from "../../../graph/dtype.ts";
+import { allocateForOverwrite, type DType, isBigIntDType, type TensorData } from "../../../graph/dtype.ts";
 import { float16ToFloat32Array, float32ToFloat16Array, float32ToFloat16Bits } from "../../../graph/float16.ts";
 import { Tensor } from "../../../graph/tensor.ts";
 import { formatFloat, parseFloatLikeStod, parseIntegerLikeStoll } from "./_string_cast.ts";
@@ -52,7 +52,7 @@ function bigintToFloat32(v: bigint): number {
 function fromNumbers(src: ArrayLike<number>, from: DType, to: DType): TensorData {
   const floatSource = FLOAT_TYPES.has(from);
   const n = src.length;
-  const out = allocate(to, n);
+  const out = allocateForOverwrite(to, n);
   switch (to) {
     case "float32":
     case "float64":
@@ -99,7 +99,7 @@ function fromNumbers(src: ArrayLike<number>, from: DType, to: DType): TensorData
 /** Converts int64/uint64 elements to `to`. */
 function fromBigInts(src: BigInt64Array | BigUint64Array, to: DType): TensorData {
   const n = src.length;
-  const out = allocate(to, n);
+  const out = allocateForOverwrite(to, n);
   if (to === "int64" || to === "uint64") {
     const o = out as BigInt64Array;
     for (let i = 0; i < n; i++) o[i] = src[i]!;

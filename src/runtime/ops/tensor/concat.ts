@@ -3,7 +3,7 @@
  * axis contribute nothing.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { shapeSize, Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { normalizeAxis } from "../shape_util.ts";
@@ -40,7 +40,7 @@ export const concat: OpDefinition = {
     const dims = first.dims.map((d, k) => (k === axis ? total : d));
     const outer = shapeSize(first.dims.slice(0, axis));
     const inner = shapeSize(first.dims.slice(axis + 1));
-    const out = allocate(first.type, shapeSize(dims));
+    const out = allocateForOverwrite(first.type, shapeSize(dims));
     const rowOut = total * inner;
     let start = 0;
     for (const x of xs) {

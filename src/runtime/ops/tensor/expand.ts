@@ -3,7 +3,7 @@
  * broadcast of the input's shape and the given one, so a 1 in the given shape keeps the input's size).
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { shapeSize, stridesOf, Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { broadcastShapes } from "../shape_util.ts";
@@ -15,7 +15,7 @@ export function broadcastTo(x: Tensor, dims: readonly number[]): Tensor {
   const offset = dims.length - x.dims.length;
   const strides = stridesOf(x.dims);
   const view = dims.map((_, i) => (i < offset || x.dims[i - offset] === 1 ? 0 : strides[i - offset]!));
-  const out = allocate(x.type, shapeSize(dims));
+  const out = allocateForOverwrite(x.type, shapeSize(dims));
   stridedCopy(x.data, 0, dims, view, out);
   return new Tensor(x.type, out, [...dims]);
 }

@@ -3,7 +3,7 @@
  * output shape is `data.shape[:axis] + indices.shape + data.shape[axis+1:]`; scalar indices drop the axis.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { shapeSize, Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { normalizeAxis } from "../shape_util.ts";
@@ -26,7 +26,7 @@ export const gather: OpDefinition = {
     const dims = [...x.dims.slice(0, axis), ...indicesT!.dims, ...x.dims.slice(axis + 1)];
     const outer = shapeSize(x.dims.slice(0, axis));
     const inner = shapeSize(x.dims.slice(axis + 1));
-    const out = allocate(x.type, shapeSize(dims));
+    const out = allocateForOverwrite(x.type, shapeSize(dims));
     let o = 0;
     if (inner === 1) {
       const src = x.data as Slots;

@@ -5,7 +5,7 @@
  * clamp to `[0, dim-1]` and ends to `[-1, dim-1]`.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { shapeSize, stridesOf, Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { normalizeAxis } from "../shape_util.ts";
@@ -80,7 +80,7 @@ export const slice: OpDefinition = {
       viewStrides[a] = strides[a]! * step;
       if (count > 0) offset += first * strides[a]!;
     });
-    const out = allocate(x!.type, shapeSize(outDims));
+    const out = allocateForOverwrite(x!.type, shapeSize(outDims));
     stridedCopy(x!.data, offset, outDims, viewStrides, out);
     return [new Tensor(x!.type, out, outDims)];
   },

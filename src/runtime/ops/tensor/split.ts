@@ -4,7 +4,7 @@
  * smaller), else equal pieces, one per output.
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { shapeSize, Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { normalizeAxis } from "../shape_util.ts";
@@ -67,7 +67,7 @@ export const split: OpDefinition = {
     let start = 0;
     return sizes.map((size) => {
       const pieceDims = dims.map((d, k) => (k === axis ? size : d));
-      const out = allocate(x!.type, shapeSize(pieceDims));
+      const out = allocateForOverwrite(x!.type, shapeSize(pieceDims));
       const row = size * inner;
       for (let o = 0; o < outer; o++) copyElements(out, o * row, x!.data, o * rowIn + start, row);
       start += row;

@@ -2,7 +2,7 @@
  * Transpose: permutes the axes (`perm`, default reversed).
  * @module
  */
-import { allocate } from "../../../graph/dtype.ts";
+import { allocateForOverwrite } from "../../../graph/dtype.ts";
 import { stridesOf, Tensor } from "../../../graph/tensor.ts";
 import type { OpDefinition } from "../../op.ts";
 import { stridedCopy } from "./_copy.ts";
@@ -16,7 +16,7 @@ export function transposeTensor(x: Tensor, perm: readonly number[]): Tensor {
   }
   const strides = stridesOf(x.dims);
   const dims = perm.map((p) => x.dims[p]!);
-  const out = allocate(x.type, x.size);
+  const out = allocateForOverwrite(x.type, x.size);
   stridedCopy(x.data, 0, dims, perm.map((p) => strides[p]!), out);
   return new Tensor(x.type, out, dims);
 }
