@@ -37,13 +37,15 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** For `small` against a rank-4 `big`: per-plane `[index strides]` when small is `[N|1, C|1, 1, 1]`-shaped. */
-function planeBroadcast(big: readonly number[], small: readonly number[]): [number, number] | undefined {
+/**
+ * For `small` against a rank-4 `big`: per-plane `[index strides]` when small is `[N|1, C|1, 1, 1]`-shaped (the
+ * index of plane `(i, j)` of `big` in small is `i·strides[0] + j·strides[1]`), else undefined.
+ */
+export function planeBroadcast(big: readonly number[], small: readonly number[]): [number, number] | undefined {
   if (big.length !== 4 || small.length > 4) return undefined;
   const s = [...new Array<number>(4 - small.length).fill(1), ...small];
   const [n, c] = big as [number, number];
   if (s[2] !== 1 || s[3] !== 1 || (s[0] !== 1 && s[0] !== n) || (s[1] !== 1 && s[1] !== c)) return undefined;
-  // Index of plane (i, j) in small: i·strideN + j·strideC.
   return [s[0] === 1 ? 0 : s[1]!, s[1] === 1 ? 0 : 1];
 }
 

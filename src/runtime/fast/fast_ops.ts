@@ -9,12 +9,15 @@
  * visited too, their constants resolved through the enclosing graphs. 2-D ConvTranspose (group 1) with
  * constant weights runs as a 1×1 conv + col2im (`f32_conv_transpose_op.ts`) with a per-channel epilogue
  * (bias `Add`, `Mul`, BatchNormalization, then an activation when its windows do not overlap:
- * `_channel_epilogue.ts`). The float32 elementwise, pooling and resize nodes left over take monomorphic
- * fast paths that compute exactly what their reference kernels compute (`f32_elementwise_ops.ts`,
- * `f32_pool_ops.ts`; row- or column-repeated Add/Sub/Mul/Div operands `f32_row_broadcast_ops.ts`; a spelled-out
- * LayerNorm's ReduceMean/Pow/Sqrt `f32_layer_norm_ops.ts`). Float32 Softmax/LogSoftmax over contiguous rows
- * take `f32_softmax_op.ts`, whose own deterministic exp keeps each output within 1 float32 ulp of the
- * reference kernel.
+ * `_channel_epilogue.ts`). An Add or Concat takes in what feeds it alone: a nearest Resize (read through its
+ * index maps, never written: `f32_upsample_add_op.ts`, `f32_upsample_concat_op.ts`) and, for an Add, the
+ * residual gate `x + Mul(x, s)` (`f32_scale_residual_op.ts`), whose sum an upsampling Add reading it alone
+ * computes in its own pass; all give the unfused nodes' bits. The float32 elementwise, pooling and resize
+ * nodes left over take monomorphic fast paths that compute exactly what their reference kernels compute
+ * (`f32_elementwise_ops.ts`, `f32_pool_ops.ts`; row- or column-repeated Add/Sub/Mul/Div operands
+ * `f32_row_broadcast_ops.ts`; a spelled-out LayerNorm's ReduceMean/Pow/Sqrt `f32_layer_norm_ops.ts`).
+ * Float32 Softmax/LogSoftmax over contiguous rows take `f32_softmax_op.ts`, whose own deterministic exp keeps
+ * each output within 1 float32 ulp of the reference kernel.
  * @module
  */
 import type { Graph, Model, Node } from "../../graph/graph.ts";
@@ -25,7 +28,8 @@ import { dequantize } from "../../quant/dequantize.ts";
 import type { KernelOverrides } from "../executor.ts";
 import { Attrs, type OpDefinition } from "../op.ts";
 import { OPS } from "../registry.ts";
-import { epilogueAfter, passThrough, preAffineBefore, readersOf } from "./_fusion.ts";
+import { type Absorbed, epilogueAfter, passThrough, preAffineBefore, readersOf } from "./_fusion.ts";
+import { fusableResize } from "./_nearest_upsample.ts";
 import { channelEpilogueAfter } from "./_channel_epilogue.ts";
 import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_op.ts";
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
@@ -33,7 +37,10 @@ import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
 import { type ConstantLookup, f32ConvOp, f32GemmOp } from "./f32_fast_ops.ts";
 import { f32PoolOp } from "./f32_pool_ops.ts";
 import { f32RowBroadcastOp } from "./f32_row_broadcast_ops.ts";
+import { f32ScaleResidualOp, scaleResidualBefore } from "./f32_scale_residual_op.ts";
 import { f32SoftmaxOp } from "./f32_softmax_op.ts";
+import { f32UpsampleAddOp } from "./f32_upsample_add_op.ts";
+import { f32UpsampleConcatOp } from "./f32_upsample_concat_op.ts";
 import { LOW_MODE_FP32_LABEL, type LowOp, qd8ConvOp, qd8GemmOp, SMALL_K_REASON } from "./qd8_fast_ops.ts";
 
 /** A zero-element stand-in for a weight only fast ops read (they hold it packed). */
@@ -91,6 +98,8 @@ export function buildFastOps(
   /** Weights of low-mode Convs run in fp32 (tiny K), dequantized once: kernel copy and initializer. */
   const smallK = new Map<string, Tensor>();
   const smallKOps: Node[] = [];
+  /** Residual-gate Adds fused so far, by node: their op, built to defer the sum to the reader or not. */
+  const residuals = new Map<Node, (defer: boolean) => OpDefinition>();
   visit(model.graph, (name) => model.graph.initializers.get(name), true);
 
   function visit(graph: Graph, constants: ConstantLookup, top: boolean): void {
@@ -120,6 +129,10 @@ export function buildFastOps(
         for (const { node: absorbed, input } of epi.absorbed) {
           ops.set(absorbed, passThrough(OPS.get(absorbed.op)!, input));
         }
+        continue;
+      }
+      if (node.op === "Add" || node.op === "Concat") {
+        fuseIntoReader(graph, constants, node, { readers, producers, ops, residuals });
         continue;
       }
       if (node.op !== "Conv" && node.op !== "MatMul" && node.op !== "Gemm") continue;
@@ -169,9 +182,8 @@ export function buildFastOps(
       for (const a of Object.values(node.attributes)) if (a.kind === "graph") rest(a.value);
       const def = OPS.get(node.op);
       if (ops.has(node) || !def) continue;
-      // Row/column-repeated Add/Sub/Mul/Div operands: tried when the elementwise forms do not apply.
-      const fast = f32ElementwiseOp(node, f32RowBroadcastOp(node, def) ?? def) ?? f32PoolOp(node, def) ??
-        f32SoftmaxOp(node, def, kernels) ?? f32LayerNormOp(node, def);
+      const fast = f32ElementwiseFastOp(node, def) ?? f32PoolOp(node, def) ?? f32SoftmaxOp(node, def, kernels) ??
+        f32LayerNormOp(node, def);
       if (fast) ops.set(node, fast);
     }
   };
@@ -188,4 +200,62 @@ export function buildFastOps(
     model.graph.initializers.set(name, t);
   }
   return ops;
+}
+
+/** The elementwise fast op of `node` (row/column-repeated operands tried when the elementwise forms do not apply). */
+function f32ElementwiseFastOp(node: Node, def: OpDefinition): OpDefinition | undefined {
+  return f32ElementwiseOp(node, f32RowBroadcastOp(node, def) ?? def);
+}
+
+/** What {@link fuseIntoReader} reads and records. */
+interface ReaderFusion {
+  readers: ReadonlyMap<string, Node[]>;
+  producers: ReadonlyMap<string, Node>;
+  ops: Map<Node, OpDefinition>;
+  residuals: Map<Node, (defer: boolean) => OpDefinition>;
+}
+
+/**
+ * Fuses into an Add or Concat the nodes feeding it that can: a nearest Resize read by it alone
+ * (`f32_upsample_add_op.ts`, `f32_upsample_concat_op.ts`), or for an Add `x + Mul(x, s)`
+ * (`f32_scale_residual_op.ts`); an upsampling Add also takes over the sum of a residual-gate Add it alone
+ * reads. Each absorbed node passes the input its reader needs through.
+ */
+function fuseIntoReader(graph: Graph, constants: ConstantLookup, node: Node, f: ReaderFusion): void {
+  const { readers, producers, ops } = f;
+  const def = OPS.get(node.op);
+  if (!def || node.domain !== "") return;
+  const absorb = (fused: OpDefinition, absorbed: Absorbed[]) => {
+    ops.set(node, fused);
+    for (const { node: a, input } of absorbed) ops.set(a, passThrough(OPS.get(a.op)!, input));
+  };
+  const resize = (i: number) =>
+    fusableResize(graph, constants, node.inputs[i], node, readers, producers, ops, OPS.get("Resize"));
+  if (node.op === "Concat") {
+    const ups = node.inputs.map((_, i) => resize(i));
+    if (ups.some((u) => u !== undefined)) {
+      absorb(f32UpsampleConcatOp(node, def, ups), ups.flatMap((u) => (u ? [{ node: u.node, input: 0 }] : [])));
+    }
+    return;
+  }
+  if (node.inputs.length !== 2) return;
+  const add = f32ElementwiseFastOp(node, def) ?? def;
+  for (const i of [1, 0] as const) {
+    const up = resize(i);
+    if (!up) continue;
+    absorb(f32UpsampleAddOp(node, add, up, i), [{ node: up.node, input: 0 }]);
+    const lateral = node.inputs[1 - i]!;
+    const residual = producers.get(lateral);
+    const build = residual ? f.residuals.get(residual) : undefined;
+    const alone = readers.get(lateral)?.length === 1 && !graph.outputs.some((o) => o.name === lateral);
+    if (build && alone && node.inputs[i] !== lateral) ops.set(residual!, build(true));
+    return;
+  }
+  const r = scaleResidualBefore(graph, node, readers, producers, ops);
+  const mul = r ? OPS.get("Mul") : undefined;
+  if (!r || !mul) return;
+  const mulFast = f32ElementwiseFastOp(r.mul, mul) ?? mul;
+  const build = (defer: boolean) => f32ScaleResidualOp(node, add, r, mulFast, defer);
+  f.residuals.set(node, build);
+  absorb(build(false), [{ node: r.mul, input: r.gate }]);
 }
