@@ -8,7 +8,7 @@ use crate::status::Status;
 use crate::{f32_gemm, qcw_pack, qd8_f32_qcw_gemm, qd8_quantize, VARIANT};
 
 /// Bumped whenever an export's signature or a packed layout changes.
-const ABI_VERSION: u32 = 1;
+const ABI_VERSION: u32 = 2;
 
 macro_rules! check {
     ($e:expr) => {

@@ -40,7 +40,20 @@ pub unsafe extern "C" fn bl_f32_conv2d_winograd_scratch_min(desc: usize) -> u32 
     }
 }
 
-/// Transforms 3×3 weights `[oc][ic][3][3]` into the Winograd domain `[16][oc][ic]` (`G g Gᵀ`).
+/// Bytes of the Winograd-domain weights [`bl_f32_winograd_transform_weights`] writes (0 if too large).
+#[no_mangle]
+pub extern "C" fn bl_f32_winograd_weights_bytes(oc: u32, ic: u32) -> u32 {
+    let bytes = f32_winograd::weights_len(oc, ic) * 4;
+    if oc == 0 || ic == 0 || bytes >= 1 << 30 {
+        0
+    } else {
+        bytes as u32
+    }
+}
+
+/// Transforms 3×3 weights `[oc][ic][3][3]` into the Winograd domain: 16 matrices `G g Gᵀ` of `oc × ic`,
+/// rows interleaved in blocks of 4 (`f32_winograd::transform_weights`); `out` holds
+/// [`bl_f32_winograd_weights_bytes`].
 ///
 /// # Safety
 /// Pointers are offsets into this module's memory (checked against its size).
@@ -50,11 +63,11 @@ pub unsafe extern "C" fn bl_f32_winograd_transform_weights(oc: u32, ic: u32, wei
         return Status::BadShape.code();
     }
     let count = oc as u64 * ic as u64;
-    if count * 16 >= 1 << 28 {
+    if bl_f32_winograd_weights_bytes(oc, ic) == 0 {
         return Status::Overflow.code();
     }
     check!(region(weights, count * 9 * 4, 4));
-    check!(region(out, count * 16 * 4, 4));
+    check!(region(out, f32_winograd::weights_len(oc, ic) * 4, 4));
     f32_winograd::transform_weights(oc as usize, ic as usize, weights as *const f32, out as *mut f32);
     Status::Ok.code()
 }
@@ -86,7 +99,7 @@ pub unsafe extern "C" fn bl_f32_conv2d_winograd(
         Err(s) => return s.code(),
     };
     check!(region(x, d.c as u64 * d.h as u64 * d.w as u64 * 4, 4));
-    check!(region(weights, 16 * d.oc as u64 * d.c as u64 * 4, 4));
+    check!(region(weights, f32_winograd::weights_len(d.oc, d.c) * 4, 4));
     check!(optional(bias, d.oc as u64 * 4, 4));
     check!(region(out, d.oc as u64 * d.oh as u64 * d.ow as u64 * 4, 4));
     let min = f32_winograd::scratch_min(&d) * 4;

@@ -9,6 +9,7 @@
 
 use crate::activation::Act;
 use crate::f32_gemm::{self, NR};
+use crate::f32_gemm_a4::ALayout;
 use crate::status::Status;
 
 /// Deepest pointwise conv whose input the GEMM reads in place; deeper ones copy it into packed panels
@@ -198,7 +199,7 @@ pub unsafe fn conv2d(
         let pointwise = d.pointwise();
         if pointwise && (total < NR || kdim <= PACK_MIN_KDIM) {
             // The input plane `[cg][h·w]` read in place as the GEMM's B (one pixel: a matrix-vector product).
-            f32_gemm::gemm_strided(ocg, total, kdim, wg, kdim, xg, total, bg, og, total, act, scratch);
+            f32_gemm::gemm_strided(ocg, total, kdim, wg, ALayout::Rows(kdim), xg, total, bg, og, total, act, scratch);
             continue;
         }
         let mut p0 = 0;

@@ -15,11 +15,26 @@
 //! PP-OCR rec's 1×1 conv shapes under Deno (CPU time, one process): `5 × 8` took 1.00-1.16× and `6 × 8`
 //! 1.07-1.21× the `4 × 8` time, and unrolling the k loop by 2 or 4 took 1.15-1.21× or 1.00-1.03×; the 4 × 8
 //! tile runs at ~23-26 GFLOP/s whether B is in L1 or streamed, so that is this build's ceiling here.
+//!
+//! Loads of A (`f32_gemm_a4`): per `k` the tile takes 2 B loads plus either 4 `v128.load32_splat` of A
+//! (splat loads, 6 loads per 32 multiply-adds) or, with the 4 rows interleaved `[k][4]`, one `v128.load`
+//! and 4 lane shuffles (vector loads, 3 loads). Deno's V8 bounds-checks every load (no trap handler), so
+//! fewer loads pay where the shuffles find a free port: presumably so beside the relaxed build's fused
+//! multiply-adds but not beside SIMD128's separate adds. Measured under Deno, one process, interleaved
+//! medians, vector loads ÷ splat loads (= the previous kernel): relaxed build 0.87-0.92 on PP-OCR rec's 1×1
+//! convs (240², 480² on 12×80 / 6×80, 128² on 12×160; 0.78-0.81 while the machine was loaded), 0.84-0.93 on
+//! 3×3 im2col convs, 0.84-0.87 on the Winograd conv (96→24 on 80×80), 0.87-0.89 on a MatMul
+//! (80×120·120×360); whole models 0.84-0.86 (rec), 0.90-0.93 (det), 0.92-0.96 (cls). SIMD128 build 0.98-1.08
+//! per shape, whole models 0.91-1.05; JavaScriptCore (Bun), both builds, 0.95-1.12 per model. So vector
+//! loads serve the relaxed build under Deno only (`src/kernels/_gemm_a_loads.ts`); both give the same bits.
+//! Interleaved A read by splat loads (one A pointer, constant offsets) measured like the rows in place. A
+//! `3 × 12` relaxed tile (9 fused multiply-adds per 4 loads, 14 registers) is the next step, untried.
 
 #[cfg(target_feature = "simd128")]
 use core::arch::wasm32::*;
 
 use crate::activation::{self, Act};
+use crate::f32_gemm_a4::{ABlocks, ALayout};
 use crate::f32_gemv;
 
 /// Columns per packed panel.
@@ -84,6 +99,22 @@ pub unsafe fn pack_rows(n: usize, k: usize, b: *const f32, ldb: usize, out: *mut
     }
 }
 
+/// Runs `$tile::<R, V>` for `R` = the tile's rows (1..=MR) and `V` = A read by vector loads.
+macro_rules! run_tile {
+    ($tile:ident, $rows:expr, $vector:expr, $($arg:expr),* $(,)?) => {
+        match ($rows, $vector) {
+            (1, true) => $tile::<1, true>($($arg),*),
+            (2, true) => $tile::<2, true>($($arg),*),
+            (3, true) => $tile::<3, true>($($arg),*),
+            (_, true) => $tile::<MR, true>($($arg),*),
+            (1, false) => $tile::<1, false>($($arg),*),
+            (2, false) => $tile::<2, false>($($arg),*),
+            (3, false) => $tile::<3, false>($($arg),*),
+            (_, false) => $tile::<MR, false>($($arg),*),
+        }
+    };
+}
+
 /// `C = act(A·B + bias)` for `m × k` A (rows `lda` apart), packed B, `m × n` C (rows `ldc` apart).
 ///
 /// # Safety
@@ -103,24 +134,20 @@ pub unsafe fn gemm(
     let panels = n.div_ceil(NR);
     let panel_len = (k + 1) * NR;
     let block = (PANEL_BLOCK_BYTES / (panel_len * 4)).max(1);
+    let mut blocks = ABlocks::new(a, ALayout::Rows(lda), k);
     let mut p0 = 0;
     while p0 < panels {
         let p1 = (p0 + block).min(panels);
         let mut i = 0;
         while i < m {
             let rows = (m - i).min(MR);
-            let ai = a.add(i * lda);
+            let at = blocks.rows(i, rows);
             let rb = if row_bias.is_null() { row_bias } else { row_bias.add(i) };
             for p in p0..p1 {
                 let cols = (n - p * NR).min(NR);
                 let bp = packed.add(p * panel_len);
                 let cp = c.add(i * ldc + p * NR);
-                match rows {
-                    1 => tile::<1>(k, ai, lda, bp, rb, cp, ldc, cols, act),
-                    2 => tile::<2>(k, ai, lda, bp, rb, cp, ldc, cols, act),
-                    3 => tile::<3>(k, ai, lda, bp, rb, cp, ldc, cols, act),
-                    _ => tile::<MR>(k, ai, lda, bp, rb, cp, ldc, cols, act),
-                }
+                run_tile!(tile, rows, at.vector, k, at.a, at.rs, at.ks, bp, rb, cp, ldc, cols, act);
             }
             i += rows;
         }
@@ -137,11 +164,11 @@ struct Aligned8([f32; NR]);
 #[cfg(target_feature = "simd128")]
 static ZERO_BIAS: Aligned8 = Aligned8([0.0; NR]);
 
-/// `C = act(A·B + row_bias)` with B read in place: `k × n`, row-major, rows `ldb` apart (e.g. an NCHW
-/// image as `[channels][pixels]`, so a 1×1 convolution needs no im2col copy). Same tiles, blocking and
-/// summation order as [`gemm`] on B packed with zero column bias, so the results are bit-identical.
-/// `scratch` holds `(k + 1) · NR` floats: the last, partial panel (and, in the scalar build, every
-/// panel) is packed there. One column (`n == 1`) runs as [`f32_gemv::gemv`].
+/// `C = act(A·B + row_bias)` with A in `layout` and B read in place: `k × n`, row-major, rows `ldb` apart
+/// (e.g. an NCHW image as `[channels][pixels]`, so a 1×1 convolution needs no im2col copy). Same tiles,
+/// blocking and summation order as [`gemm`] on B packed with zero column bias, so the results are
+/// bit-identical. `scratch` holds `(k + 1) · NR` floats: the last, partial panel (and, in the scalar
+/// build, every panel) is packed there. One column (`n == 1`) of row-major A runs as [`f32_gemv::gemv`].
 ///
 /// # Safety
 /// Pointers cover their matrices; `row_bias` is null or holds `m` floats.
@@ -151,7 +178,7 @@ pub unsafe fn gemm_strided(
     n: usize,
     k: usize,
     a: *const f32,
-    lda: usize,
+    layout: ALayout,
     b: *const f32,
     ldb: usize,
     row_bias: *const f32,
@@ -160,7 +187,7 @@ pub unsafe fn gemm_strided(
     act: &Act,
     scratch: *mut f32,
 ) {
-    if n == 1 {
+    if let (1, ALayout::Rows(lda)) = (n, layout) {
         // One column: a matrix-vector product (same bits), not one eighth of an 8-column tile.
         f32_gemv::gemv(m, k, a, lda, b, ldb, row_bias, c, ldc, act);
         return;
@@ -168,6 +195,7 @@ pub unsafe fn gemm_strided(
     let panels = n.div_ceil(NR);
     let panel_len = (k + 1) * NR;
     let block = (PANEL_BLOCK_BYTES / (panel_len * 4)).max(1);
+    let mut blocks = ABlocks::new(a, layout, k);
     let mut p0 = 0;
     while p0 < panels {
         let p1 = (p0 + block).min(panels);
@@ -179,7 +207,7 @@ pub unsafe fn gemm_strided(
         let mut i = 0;
         while i < m {
             let rows = (m - i).min(MR);
-            let ai = a.add(i * lda);
+            let at = blocks.rows(i, rows);
             let rb = if row_bias.is_null() { row_bias } else { row_bias.add(i) };
             for p in p0..p1 {
                 let cols = (n - p * NR).min(NR);
@@ -189,25 +217,11 @@ pub unsafe fn gemm_strided(
                     if cfg!(not(target_feature = "simd128")) {
                         pack(cols, k, b.add(p * NR), ldb, 1, core::ptr::null(), scratch);
                     }
-                    let bp = scratch;
-                    match rows {
-                        1 => tile::<1>(k, ai, lda, bp, rb, cp, ldc, cols, act),
-                        2 => tile::<2>(k, ai, lda, bp, rb, cp, ldc, cols, act),
-                        3 => tile::<3>(k, ai, lda, bp, rb, cp, ldc, cols, act),
-                        _ => tile::<MR>(k, ai, lda, bp, rb, cp, ldc, cols, act),
-                    }
+                    run_tile!(tile, rows, at.vector, k, at.a, at.rs, at.ks, scratch, rb, cp, ldc, cols, act);
                     continue;
                 }
                 #[cfg(target_feature = "simd128")]
-                {
-                    let bp = b.add(p * NR);
-                    match rows {
-                        1 => tile_strided::<1>(k, ai, lda, bp, ldb, rb, cp, ldc, act),
-                        2 => tile_strided::<2>(k, ai, lda, bp, ldb, rb, cp, ldc, act),
-                        3 => tile_strided::<3>(k, ai, lda, bp, ldb, rb, cp, ldc, act),
-                        _ => tile_strided::<MR>(k, ai, lda, bp, ldb, rb, cp, ldc, act),
-                    }
-                }
+                run_tile!(tile_strided, rows, at.vector, k, at.a, at.rs, at.ks, b.add(p * NR), ldb, rb, cp, ldc, act);
             }
             i += rows;
         }
@@ -232,13 +246,26 @@ pub(crate) fn madd(a: v128, b: v128, acc: v128) -> v128 {
     }
 }
 
+/// Lane `r` of `v` in all four lanes.
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+fn splat_lane(v: v128, r: usize) -> v128 {
+    match r {
+        0 => i32x4_shuffle::<0, 0, 0, 0>(v, v),
+        1 => i32x4_shuffle::<1, 1, 1, 1>(v, v),
+        2 => i32x4_shuffle::<2, 2, 2, 2>(v, v),
+        _ => i32x4_shuffle::<3, 3, 3, 3>(v, v),
+    }
+}
+
 #[cfg(target_feature = "simd128")]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tile<const R: usize>(
+unsafe fn tile<const R: usize, const V: bool>(
     k: usize,
     a: *const f32,
-    lda: usize,
+    rs: usize,
+    ks: usize,
     bp: *const f32,
     row_bias: *const f32,
     c: *mut f32,
@@ -246,17 +273,18 @@ unsafe fn tile<const R: usize>(
     cols: usize,
     act: &Act,
 ) {
-    tile_body::<R>(k, a, lda, bp, bp.add(NR), NR, row_bias, c, ldc, cols, act);
+    tile_body::<R, V>(k, a, rs, ks, bp, bp.add(NR), NR, row_bias, c, ldc, cols, act);
 }
 
 /// The register tile on B read in place: rows of 8 columns `ldb` floats apart, column bias zero.
 #[cfg(target_feature = "simd128")]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tile_strided<const R: usize>(
+unsafe fn tile_strided<const R: usize, const V: bool>(
     k: usize,
     a: *const f32,
-    lda: usize,
+    rs: usize,
+    ks: usize,
     b: *const f32,
     ldb: usize,
     row_bias: *const f32,
@@ -264,18 +292,21 @@ unsafe fn tile_strided<const R: usize>(
     ldc: usize,
     act: &Act,
 ) {
-    tile_body::<R>(k, a, lda, ZERO_BIAS.0.as_ptr(), b, ldb, row_bias, c, ldc, NR, act);
+    tile_body::<R, V>(k, a, rs, ks, ZERO_BIAS.0.as_ptr(), b, ldb, row_bias, c, ldc, NR, act);
 }
 
-/// `R × 8` tile: `colbias` (8 floats) plus the row bias, then `Σ_k A·B` in increasing `k`, with B's
-/// rows of 8 columns `ldb` floats apart from `b`.
+/// `R × 8` tile: `colbias` (8 floats) plus the row bias, then `Σ_k A·B` in increasing `k`, with A's
+/// element `(r, kk)` at `a[r·rs + kk·ks]` and B's rows of 8 columns `ldb` floats apart from `w`. `V`:
+/// A is interleaved (`rs = 1, ks = MR`) and read with one vector load per `k`, lanes splatted by
+/// shuffles; otherwise one splat load per row and `k` (see `f32_gemm_a4`).
 #[cfg(target_feature = "simd128")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tile_body<const R: usize>(
+unsafe fn tile_body<const R: usize, const V: bool>(
     k: usize,
     a: *const f32,
-    lda: usize,
+    rs: usize,
+    ks: usize,
     colbias: *const f32,
     w: *const f32,
     ldb: usize,
@@ -300,8 +331,9 @@ unsafe fn tile_body<const R: usize>(
         let wk = w.add(kk * ldb);
         let w0 = v128_load(wk as *const v128);
         let w1 = v128_load(wk.add(4) as *const v128);
+        let a4 = if V { v128_load(a.add(kk * MR) as *const v128) } else { w0 };
         for r in 0..R {
-            let av = v128_load32_splat(a.add(r * lda + kk) as *const u32);
+            let av = if V { splat_lane(a4, r) } else { v128_load32_splat(a.add(r * rs + kk * ks) as *const u32) };
             acc[r][0] = madd(av, w0, acc[r][0]);
             acc[r][1] = madd(av, w1, acc[r][1]);
         }
@@ -329,10 +361,11 @@ unsafe fn tile_body<const R: usize>(
 #[cfg(not(target_feature = "simd128"))]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tile<const R: usize>(
+unsafe fn tile<const R: usize, const V: bool>(
     k: usize,
     a: *const f32,
-    lda: usize,
+    rs: usize,
+    ks: usize,
     bp: *const f32,
     row_bias: *const f32,
     c: *mut f32,
@@ -350,7 +383,7 @@ unsafe fn tile<const R: usize>(
     for kk in 0..k {
         let w = bp.add(NR + kk * NR);
         for r in 0..R {
-            let av = *a.add(r * lda + kk);
+            let av = *a.add(r * rs + kk * ks);
             for j in 0..NR {
                 acc[r][j] += av * *w.add(j);
             }

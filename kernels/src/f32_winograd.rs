@@ -5,11 +5,12 @@
 //! `Aᵀ = [1 1 1 0; 0 1 -1 -1]`, one output tile is `Y = Aᵀ [Σ_ic (G g Gᵀ) ⊙ (Bᵀ d B)] A` for the 4×4 input
 //! tile `d` at `(2·ty - pad_top, 2·tx - pad_left)` (taps outside the image read zero). Steps:
 //!
-//! 1. [`transform_weights`] (once per layer): `U[ξ][o][ic] = (G g Gᵀ)[ξ]` in float64, rounded once.
+//! 1. [`transform_weights`] (once per layer): `U[ξ][o][ic] = (G g Gᵀ)[ξ]` in float64, rounded once, each
+//!    `U[ξ]` stored with its rows interleaved in blocks of 4 (`f32_gemm_a4::interleave`'s layout).
 //! 2. Per chunk of tile rows, the input transform writes `V[ξ][ic][tile]`; tile rows are padded to a
 //!    multiple of 4 tiles (the SIMD transforms take 4 horizontally adjacent tiles per vector).
 //! 3. 16 independent GEMMs `M[ξ] = U[ξ] · V[ξ]` (`oc × ic` by `ic × tiles`), the existing fp32 GEMM
-//!    with V read in place (`f32_gemm::gemm_strided`, no packing).
+//!    with V read in place (`f32_gemm::gemm_strided`, no packing) and U already interleaved.
 //! 4. The output transform `Aᵀ m A`, then bias and the fused activation, stored as NCHW.
 //!
 //! Both transforms run the same float32 additions in the same order in the scalar and SIMD builds (no
@@ -25,7 +26,8 @@ use core::arch::wasm32::*;
 
 use crate::activation::{self, Act, ACT_NONE};
 use crate::f32_conv2d::ConvDesc;
-use crate::f32_gemm::{self, NR};
+use crate::f32_gemm::{self, MR, NR};
+use crate::f32_gemm_a4::{interleaved_len, ALayout};
 
 /// Transformed elements per tile (a 4×4 tile).
 const XI: usize = 16;
@@ -54,12 +56,22 @@ pub fn scratch_min(d: &ConvDesc) -> u64 {
     (d.c as u64 + 1) * NR as u64 + XI as u64 * (d.c as u64 + d.oc as u64) * tw4
 }
 
-/// `u[ξ][o][i] = (G g Gᵀ)[ξ]` for `g = w[o][i]` (3×3), computed in float64 and rounded once.
+/// Floats of the transformed weights: 16 interleaved `oc × ic` matrices (in 64 bits: callers check the
+/// size fits 32-bit addressing).
+pub fn weights_len(oc: u32, ic: u32) -> u64 {
+    XI as u64 * (oc as u64).div_ceil(MR as u64) * MR as u64 * ic as u64
+}
+
+/// `U[ξ]` element `(o, i)` = `(G g Gᵀ)[ξ]` for `g = w[o][i]` (3×3), computed in float64 and rounded once;
+/// `U[ξ]` at `u[ξ·interleaved_len(oc, ic)]`, rows interleaved (`[o / 4][i][o % 4]`, padding rows zero).
 ///
 /// # Safety
-/// `w` holds `oc·ic·9` floats, `u` holds `16·oc·ic`.
+/// `w` holds `oc·ic·9` floats, `u` holds [`weights_len`]`(oc, ic)`.
 pub unsafe fn transform_weights(oc: usize, ic: usize, w: *const f32, u: *mut f32) {
+    let plane = interleaved_len(oc, ic);
+    core::ptr::write_bytes(u, 0, XI * plane);
     for o in 0..oc {
+        let (ob, lane) = (o / MR, o % MR);
         for i in 0..ic {
             let g = w.add((o * ic + i) * 9);
             let mut t = [[0f64; 3]; 4];
@@ -74,7 +86,7 @@ pub unsafe fn transform_weights(oc: usize, ic: usize, w: *const f32, u: *mut f32
                 let (a, b, c) = (t[r][0], t[r][1], t[r][2]);
                 let row = [a, (a + b + c) * 0.5, (a - b + c) * 0.5, c];
                 for j in 0..4 {
-                    *u.add(((r * 4 + j) * oc + o) * ic + i) = row[j] as f32;
+                    *u.add((r * 4 + j) * plane + (ob * ic + i) * MR + lane) = row[j] as f32;
                 }
             }
         }
@@ -115,8 +127,8 @@ pub unsafe fn conv2d(
             }
         }
         for xi in 0..XI {
-            let (a, b, y) = (u.add(xi * oc * c), v.add(xi * c * n), m.add(xi * oc * n));
-            f32_gemm::gemm_strided(oc, n, c, a, c, b, n, core::ptr::null(), y, n, &none, scratch);
+            let (a, b, y) = (u.add(xi * interleaved_len(oc, c)), v.add(xi * c * n), m.add(xi * oc * n));
+            f32_gemm::gemm_strided(oc, n, c, a, ALayout::Interleaved, b, n, core::ptr::null(), y, n, &none, scratch);
         }
         for o in 0..oc {
             let bo = if bias.is_null() { 0.0 } else { *bias.add(o) };

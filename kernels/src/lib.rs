@@ -8,6 +8,7 @@
 mod activation;
 mod exports;
 mod exports_conv;
+mod exports_gemm_loads;
 mod exports_im2row;
 mod exports_softmax;
 mod exports_winograd;
@@ -15,6 +16,7 @@ mod f32_col2im;
 mod f32_conv2d;
 mod f32_dwconv2d;
 mod f32_gemm;
+mod f32_gemm_a4;
 mod f32_gemv;
 mod f32_im2row;
 mod f32_softmax;

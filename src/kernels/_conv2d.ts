@@ -7,6 +7,7 @@ import { type Activation, encodeActivation } from "./activation.ts";
 import type { KernelModule } from "./kernel_module.ts";
 import { flushSubnormals } from "./_flush_subnormals.ts";
 import { OwnedBlock } from "./_owned_block.ts";
+import { configureGemmLoads } from "./_gemm_a_loads.ts";
 import { conv2dOutputSize } from "./ref/f32_conv2d_ref.ts";
 import {
   type PreparedWinograd,
@@ -162,6 +163,7 @@ export function conv2dF32(
   o: Conv2dF32Options,
 ): Conv2dResult {
   conv.assertOwner(module, "conv2dF32: weights");
+  configureGemmLoads(module);
   const batch = o.batch ?? 1;
   positiveInt(batch, "conv2dF32: batch");
   positiveInt(o.height, "conv2dF32: height");

@@ -1,6 +1,6 @@
 // Winograd F(2×2, 3×3) for fp32 group-1 3×3 stride-1 undilated convs (kernels/src/f32_winograd.rs): the
-// weights are transformed once into `[16][oc][ic]` beside the plain ones, and the crossover rule says
-// when a call takes this path instead of im2col + GEMM.
+// weights are transformed once into 16 `oc × ic` matrices (rows interleaved in blocks of 4 for the GEMM
+// tile) beside the plain ones, and the crossover rule says when a call takes this path instead of im2col + GEMM.
 import type { KernelModule } from "./kernel_module.ts";
 import { OwnedBlock } from "./_owned_block.ts";
 
@@ -30,7 +30,7 @@ export function winogradPays(c: number, oc: number, oh: number, ow: number): boo
   return winogradChannelsPay(c, oc) && Math.min(oh, ow) >= 4;
 }
 
-/** 3×3 weights transformed to the Winograd domain (`[16][oc][ic]`) in a kernel instance's memory. */
+/** 3×3 weights transformed to the Winograd domain (16 interleaved `oc × ic` matrices) in a kernel instance's memory. */
 export class PreparedWinograd extends OwnedBlock {
   /** Output channels. */
   readonly outChannels: number;
@@ -38,7 +38,14 @@ export class PreparedWinograd extends OwnedBlock {
   readonly inChannels: number;
 
   constructor(module: KernelModule, outChannels: number, inChannels: number) {
-    super(module, 16 * outChannels * inChannels * 4);
+    const bytes = module.exports.bl_f32_winograd_weights_bytes(outChannels, inChannels) >>> 0;
+    if (bytes === 0) {
+      throw new RangeError(
+        `prepareWinogradF32: ${outChannels}×${inChannels} Winograd weights exceed the kernels' 1 GiB limit; ` +
+          "pass winograd: false to prepareConv2dF32",
+      );
+    }
+    super(module, bytes);
     this.outChannels = outChannels;
     this.inChannels = inChannels;
   }

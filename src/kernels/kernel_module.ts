@@ -18,7 +18,7 @@ export const WASM_VARIANTS: readonly WasmVariant[] = ["relaxed", "simd128", "sca
 export const WASM_VARIANT_CODES: Readonly<Record<WasmVariant, number>> = { scalar: 0, simd128: 1, relaxed: 2 };
 
 /** The export ABI these bindings expect (`bl_abi_version()`). */
-export const KERNEL_ABI_VERSION = 1;
+export const KERNEL_ABI_VERSION = 2;
 
 /** The raw exports of a kernel module (see kernels/src/exports.rs for each one's contract). */
 export interface KernelExports {
@@ -124,7 +124,9 @@ export interface KernelExports {
   bl_f32_scatter_columns(y: number, rows: number, cols: number, out: number, ld: number): number;
   bl_f32_col2im_disjoint(cols: number, out: number, oc: number, kh: number, kw: number, ih: number, iw: number): number;
   bl_f32_conv2d_winograd_scratch_min(desc: number): number;
+  bl_f32_winograd_weights_bytes(oc: number, ic: number): number;
   bl_f32_winograd_transform_weights(oc: number, ic: number, weights: number, out: number): number;
+  bl_f32_gemm_set_vector_loads(on: number): number;
   bl_f32_conv2d_winograd(
     desc: number,
     x: number,

@@ -146,6 +146,11 @@ for (const variant of availableVariants()) {
         heap.free(pd);
       }
       expect(ex.bl_f32_winograd_transform_weights(0, 3, 64, 64)).toBe(KernelStatus.BadShape);
+      // 16 matrices, output channels padded to the GEMM tile's 4 interleaved rows; 0 when too large.
+      expect(ex.bl_f32_winograd_weights_bytes(5, 3)).toBe(16 * 8 * 3 * 4);
+      expect(ex.bl_f32_winograd_weights_bytes(0, 3)).toBe(0);
+      expect(ex.bl_f32_winograd_weights_bytes(65535, 65535)).toBe(0);
+      expect(ex.bl_f32_winograd_transform_weights(65535, 65535, 64, 64)).toBe(KernelStatus.Overflow);
       const conv = kernels.prepareConv2dF32(randomF32(4 * 4 * 9, 1), { outChannels: 4, inChannels: 4, kernel: [3, 3] });
       const transformed = conv.winograd!;
       expect(transformed.bytes).toBe(16 * 4 * 4 * 4);
