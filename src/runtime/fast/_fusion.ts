@@ -63,12 +63,14 @@ export interface Absorbed {
   input: number;
 }
 
-/** What follows a producer: `act(y · scale + shift)`, and the nodes that computed it. */
+/** What follows a producer: `act((y + columnBias) · scale + shift)`, and the nodes that computed it. */
 export interface Epilogue {
   scale: number;
   shift: number;
   activation: Activation;
   absorbed: Absorbed[];
+  /** A MatMul's bias `Add` ({@link columnBiasAfter}): one value per output column. */
+  columnBias?: Float32Array;
 }
 
 /** The epilogue after `producer`'s only output (scale 1, shift 0, no activation and no nodes when nothing fuses). */
@@ -187,6 +189,39 @@ function spelledHardSwish(
     return undefined;
   }
   return [{ node: add, input: ai }, { node: clip, input: 0 }, { node: mul, input: mi }, { node: div, input: 0 }];
+}
+
+/** A constant added to every row of a MatMul's output (its bias `Add`), and that node. */
+export interface ColumnBias {
+  /** One value per output column. */
+  values: Float32Array;
+  /** The `Add` node and its MatMul-side input. */
+  absorbed: Absorbed;
+}
+
+/**
+ * The `Add(y, c)` after MatMul `producer` (read by nothing else) whose constant `c` is a float32 vector of
+ * one value per output column (`[n]`: it broadcasts along the last axis and never changes the output's
+ * shape), as Paddle exports a Linear layer: the GEMM starts each output from it, as it does a Gemm's C
+ * (so the sum is rounded once less than MatMul then Add). Undefined when `y` goes anywhere else.
+ */
+export function columnBiasAfter(
+  graph: Graph,
+  constants: ConstantLookup,
+  producer: Node,
+  readers: ReadonlyMap<string, Node[]>,
+  n: number,
+): ColumnBias | undefined {
+  const y = producer.outputs.length === 1 ? producer.outputs[0] : undefined;
+  if (!y || graph.outputs.some((o) => o.name === y)) return undefined;
+  const list = readers.get(y);
+  const add = list?.length === 1 ? list[0]! : undefined;
+  if (add?.op !== "Add" || add.inputs.length !== 2 || add.outputs.length !== 1) return undefined;
+  const i = add.inputs[0] === y ? 0 : 1;
+  if (add.inputs[1 - i] === y) return undefined;
+  const c = constants(add.inputs[1 - i]!);
+  if (!c || c.type !== "float32" || c.dims.length !== 1 || c.dims[0] !== n) return undefined;
+  return { values: c.data as Float32Array, absorbed: { node: add, input: i } };
 }
 
 /** The definition an absorbed node runs: input `index`, already computed by the producer. */

@@ -35,11 +35,15 @@ export function convCallGeometry(x: Tensor, kernel: readonly number[], attrs: At
   };
 }
 
-/** `bias · scale + shift` for `n` outputs (undefined when that is all zeros and there was no bias). */
+/**
+ * `(bias + columnBias) · scale + shift` for `n` outputs (undefined when that is all zeros and there was no
+ * bias).
+ */
 export function foldedBias(bias: Float32Array | undefined, n: number, epi: Epilogue): Float32Array | undefined {
-  if (!bias && epi.shift === 0) return undefined;
+  const column = epi.columnBias;
+  if (!bias && !column && epi.shift === 0) return undefined;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (bias ? bias[i]! : 0) * epi.scale + epi.shift;
+  for (let i = 0; i < n; i++) out[i] = ((bias ? bias[i]! : 0) + (column ? column[i]! : 0)) * epi.scale + epi.shift;
   return out;
 }
 

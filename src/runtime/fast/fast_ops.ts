@@ -28,13 +28,13 @@ import { dequantize } from "../../quant/dequantize.ts";
 import type { KernelOverrides } from "../executor.ts";
 import { Attrs, type OpDefinition } from "../op.ts";
 import { OPS } from "../registry.ts";
-import { type Absorbed, epilogueAfter, passThrough, preAffineBefore, readersOf } from "./_fusion.ts";
+import { type Absorbed, columnBiasAfter, epilogueAfter, passThrough, preAffineBefore, readersOf } from "./_fusion.ts";
 import { fusableResize } from "./_nearest_upsample.ts";
 import { channelEpilogueAfter } from "./_channel_epilogue.ts";
 import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_op.ts";
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
 import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
-import { type ConstantLookup, f32ConvOp, f32GemmOp } from "./f32_fast_ops.ts";
+import { type ConstantLookup, f32ConvOp, f32GemmOp, floatConstant } from "./f32_fast_ops.ts";
 import { f32PoolOp } from "./f32_pool_ops.ts";
 import { f32RowBroadcastOp } from "./f32_row_broadcast_ops.ts";
 import { f32ScaleResidualOp, scaleResidualBefore } from "./f32_scale_residual_op.ts";
@@ -138,8 +138,16 @@ export function buildFastOps(
       if (node.op !== "Conv" && node.op !== "MatMul" && node.op !== "Gemm") continue;
       const def = OPS.get(node.op);
       if (!def) continue;
-      const epi = epilogueAfter(graph, constants, node, readers);
       const q = top ? packed.get(node.inputs[1] ?? "") : undefined;
+      const bDims = q?.dims ?? floatConstant(constants, node.inputs[1])?.dims;
+      const columnBias = node.op === "MatMul" && bDims?.length === 2
+        ? columnBiasAfter(graph, constants, node, readers, bDims[1]!)
+        : undefined;
+      const epi = epilogueAfter(graph, constants, columnBias?.absorbed.node ?? node, readers);
+      if (columnBias) {
+        epi.columnBias = columnBias.values;
+        epi.absorbed.unshift(columnBias.absorbed);
+      }
       let fast: OpDefinition | undefined;
       if (q) {
         const low: LowOp = node.op === "Conv"
