@@ -26,6 +26,8 @@ pub const ACT_LEAKYRELU: u32 = 8;
 /// `hardswish(y)·p0 + p1` (HardSwish followed by a scalar Mul and Add, as PP-LCNetV3's learnable
 /// affine blocks export it)
 pub const ACT_HARDSWISH_AFFINE: u32 = 9;
+/// `y · sigmoid(y)` (Swish/SiLU, as Paddle exports it: `Sigmoid` then `Mul`; the sigmoid rounded first)
+pub const ACT_SWISH: u32 = 10;
 
 const SIXTH: f32 = 1.0 / 6.0;
 
@@ -41,7 +43,7 @@ impl Act {
     /// Checks the code and parameters; `None` when they are invalid.
     pub fn new(code: u32, p0: f32, p1: f32) -> Option<Act> {
         let ok = match code {
-            ACT_NONE | ACT_RELU | ACT_RELU6 | ACT_HARDSWISH | ACT_SIGMOID | ACT_TANH => true,
+            ACT_NONE | ACT_RELU | ACT_RELU6 | ACT_HARDSWISH | ACT_SIGMOID | ACT_TANH | ACT_SWISH => true,
             ACT_CLIP => p0 <= p1, // false for NaN too
             ACT_HARDSIGMOID | ACT_HARDSWISH_AFFINE => p0 == p0 && p1 == p1,
             ACT_LEAKYRELU => p0 == p0,
@@ -108,6 +110,7 @@ pub fn apply(y: f32, act: &Act) -> f32 {
         ACT_HARDSWISH => y * clamp(y * SIXTH + 0.5, 0.0, 1.0),
         ACT_HARDSWISH_AFFINE => y * clamp(y * SIXTH + 0.5, 0.0, 1.0) * act.p0 + act.p1,
         ACT_SIGMOID => 1.0 / (1.0 + exp_f32(-y)),
+        ACT_SWISH => y * (1.0 / (1.0 + exp_f32(-y))),
         ACT_TANH => {
             let a = f32::from_bits(y.to_bits() & 0x7fff_ffff);
             let t = exp_f32(-2.0 * a);
@@ -175,6 +178,7 @@ pub fn apply_v(y: v128, act: &Act) -> v128 {
             f32x4_add(f32x4_mul(hs, f32x4_splat(act.p0)), f32x4_splat(act.p1))
         }
         ACT_SIGMOID => f32x4_div(one, f32x4_add(one, exp_v(f32x4_neg(y)))),
+        ACT_SWISH => f32x4_mul(y, f32x4_div(one, f32x4_add(one, exp_v(f32x4_neg(y))))),
         ACT_TANH => {
             let sign = v128_and(y, u32x4_splat(0x8000_0000));
             let a = v128_xor(y, sign);

@@ -12,6 +12,8 @@ export type Activation =
   | "hardswish"
   | "sigmoid"
   | "tanh"
+  /** `y · sigmoid(y)` (Swish/SiLU). */
+  | "swish"
   | { kind: "clip"; min: number; max: number }
   | { kind: "hardsigmoid"; alpha: number; beta: number }
   | { kind: "leakyrelu"; alpha: number }
@@ -30,6 +32,7 @@ export const ACTIVATION_CODES = {
   tanh: 7,
   leakyrelu: 8,
   hardswishaffine: 9,
+  swish: 10,
 } as const;
 
 /** An activation as the exports take it. */
@@ -80,5 +83,5 @@ export function encodeActivation(activation: Activation = "none"): EncodedActiva
 
 /** True for activations that are piecewise linear (exactly reproducible in the TypeScript reference). */
 export function isPiecewiseLinear(activation: Activation = "none"): boolean {
-  return activation !== "sigmoid" && activation !== "tanh";
+  return activation !== "sigmoid" && activation !== "tanh" && activation !== "swish";
 }

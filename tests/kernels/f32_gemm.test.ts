@@ -19,6 +19,7 @@ const ACTIVATIONS: Activation[] = [
   "hardswish",
   "sigmoid",
   "tanh",
+  "swish",
   { kind: "clip", min: -0.5, max: 0.25 },
   { kind: "hardsigmoid", alpha: 0.2, beta: 0.5 },
   { kind: "leakyrelu", alpha: 0.1 },

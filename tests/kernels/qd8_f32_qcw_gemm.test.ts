@@ -139,6 +139,7 @@ for (const variant of availableVariants()) {
         [{ kind: "leakyrelu", alpha: 0.01 }, EXACT],
         ["sigmoid", TRANSCENDENTAL],
         ["tanh", TRANSCENDENTAL],
+        ["swish", TRANSCENDENTAL],
       ];
       for (const [activation, budget] of cases) {
         const ours = kernels.qd8F32QcwGemm(q, packed, { activation });

@@ -1,7 +1,7 @@
 /**
  * Scalar reference for the fused activations, in float32 steps (`Math.fround` after each operation) in
  * the same order as `kernels/src/activation.rs`, so piecewise-linear activations match the kernels
- * exactly. Sigmoid and tanh use `Math.exp`/`Math.tanh` (the kernels use a float32 polynomial: within
+ * exactly. Sigmoid, swish and tanh use `Math.exp`/`Math.tanh` (the kernels use a float32 polynomial: within
  * a few ulp).
  * @module
  */
@@ -44,6 +44,8 @@ export function applyActivationRef(y: number, activation: Activation = "none"): 
       return y < 0 ? f(f(p0) * y) : y;
     case 9:
       return f(f(f(y * clamp(f(f(y * SIXTH) + 0.5), 0, 1)) * f(p0)) + f(p1));
+    case 10:
+      return f(y * f(1 / (1 + Math.exp(-y))));
     default:
       return y;
   }

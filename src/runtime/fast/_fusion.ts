@@ -131,6 +131,12 @@ export function epilogueAfter(
     out.activation = "hardswish";
     out.absorbed.push(...hs);
     affineAfterHardSwish(hs[hs.length - 1]!.node.outputs[0]!);
+    return out;
+  }
+  const swish = value === undefined ? undefined : spelledSwish(value, constants, readers, outputs);
+  if (swish) {
+    out.activation = "swish";
+    out.absorbed.push(...swish);
   }
   return out;
 
@@ -155,6 +161,44 @@ export function epilogueAfter(
       }
     }
     if (scale !== 1 || shift !== 0) out.activation = { kind: "hardswish", scale, shift };
+  }
+}
+
+/**
+ * `v → Sigmoid(v) → Mul(v, ·)` (Swish), also spelled with a `Mul(v, 1)` before the Sigmoid (Paddle's
+ * `x · sigmoid(β·x)` with β = 1, an exact identity): the nodes, when `v` feeds exactly that.
+ */
+function spelledSwish(
+  v: string,
+  constants: ConstantLookup,
+  readers: ReadonlyMap<string, Node[]>,
+  outputs: ReadonlySet<string>,
+): Absorbed[] | undefined {
+  const list = readers.get(v);
+  if (outputs.has(v) || list?.length !== 2) return undefined;
+  /** The only reader of `name` (not a graph output). */
+  const single = (
+    name: string,
+  ) => (outputs.has(name) ? undefined : readers.get(name)?.length === 1 ? readers.get(name)![0] : undefined);
+  const absorbed: Absorbed[] = [];
+  let sigmoid = list.find((n) => n.op === "Sigmoid");
+  const beta = list.find((n) => n.op === "Mul" && n.inputs.length === 2 && n.inputs.includes(v) && scalarIs1(n));
+  if (!sigmoid && beta && beta.outputs.length === 1) {
+    absorbed.push({ node: beta, input: beta.inputs[0] === v ? 0 : 1 });
+    sigmoid = single(beta.outputs[0]!);
+  }
+  if (sigmoid?.op !== "Sigmoid" || sigmoid.domain !== "" || sigmoid.inputs.length !== 1) return undefined;
+  if (sigmoid.outputs.length !== 1) return undefined;
+  const s = sigmoid.outputs[0]!;
+  const mul = single(s);
+  if (!mul || mul.op !== "Mul" || mul.domain !== "" || mul.inputs.length !== 2 || !list.includes(mul)) return undefined;
+  const vi = mul.inputs[0] === v ? 0 : 1;
+  if (mul.inputs[vi] !== v || mul.inputs[1 - vi] !== s) return undefined;
+  absorbed.push({ node: sigmoid, input: 0 }, { node: mul, input: vi });
+  return absorbed;
+
+  function scalarIs1(n: Node): boolean {
+    return n.domain === "" && scalar(constants, n.inputs[n.inputs[0] === v ? 1 : 0]) === 1;
   }
 }
 
