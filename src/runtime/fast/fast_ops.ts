@@ -34,6 +34,7 @@ import { channelEpilogueAfter } from "./_channel_epilogue.ts";
 import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_op.ts";
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
 import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
+import { f32MatMulOp } from "./f32_matmul_op.ts";
 import { type ConstantLookup, f32ConvOp, f32GemmOp, floatConstant } from "./f32_fast_ops.ts";
 import { f32PoolOp } from "./f32_pool_ops.ts";
 import { f32RowBroadcastOp } from "./f32_row_broadcast_ops.ts";
@@ -191,7 +192,7 @@ export function buildFastOps(
       const def = OPS.get(node.op);
       if (ops.has(node) || !def) continue;
       const fast = f32ElementwiseFastOp(node, def) ?? f32PoolOp(node, def) ?? f32SoftmaxOp(node, def, kernels) ??
-        f32LayerNormOp(node, def);
+        f32LayerNormOp(node, def) ?? f32MatMulOp(node, def, kernels);
       if (fast) ops.set(node, fast);
     }
   };
