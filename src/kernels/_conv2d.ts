@@ -2,7 +2,8 @@
 // call im2col+GEMM (a 1×1 stride-1 unpadded conv skips im2col: its input planes are copied into packed
 // panels per chunk, or read in place when shallow or one pixel — a matrix-vector product), the direct depthwise
 // kernel (chosen when group == channels == output channels) or, for group-1 3×3 stride-1 undilated convs
-// where the crossover rule says it pays, Winograd F(2×2, 3×3) (_winograd.ts).
+// where the crossover rule says it pays, Winograd F(2×2, 3×3) (_winograd.ts). A chain of convs runs with its
+// intermediates in kernel memory (_conv2d_chain.ts), each step planned and run by this file's code for one call.
 import { type Activation, encodeActivation } from "./activation.ts";
 import type { KernelModule } from "./kernel_module.ts";
 import { flushSubnormals } from "./_flush_subnormals.ts";
@@ -110,7 +111,8 @@ export class PreparedConv2d extends OwnedBlock {
   }
 }
 
-function positiveInt(v: number, what: string): void {
+/** Throws a RangeError unless `v` is a positive integer. */
+export function positiveInt(v: number, what: string): void {
   if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${what} must be a positive integer, got ${v}`);
 }
 
@@ -154,6 +156,124 @@ export function prepareConv2dF32(module: KernelModule, weights: Float32Array, o:
 /** Target scratch for the im2col panels of one chunk of pixels (stays in L2). */
 const CONV_SCRATCH_TARGET = 512 * 1024;
 
+/** Geometry of one call (the {@link Conv2dF32Options} fields a chain step shares). */
+type CallGeometry = Pick<Conv2dF32Options, "height" | "width" | "strides" | "dilations" | "pads" | "activation">;
+
+/** One conv call resolved against its weights: descriptor, sizes, and the kernel that runs it. */
+export interface ConvCall {
+  conv: PreparedConv2d;
+  /** The 15 u32 of the kernels' descriptor: c, h, w, oc, group, kh, kw, sh, sw, dh, dw, pad top, pad left, oh, ow. */
+  desc: number[];
+  inSize: number;
+  outSize: number;
+  oc: number;
+  oh: number;
+  ow: number;
+  depthwise: boolean;
+  winograd: boolean;
+  /** Name of the kernel that runs it. */
+  kernel: string;
+  act: ReturnType<typeof encodeActivation>;
+}
+
+/** Resolves and checks one call of `conv` (`fn` names the caller in messages). */
+export function planCall(
+  fn: string,
+  names: readonly [string, string, string],
+  conv: PreparedConv2d,
+  o: CallGeometry,
+): ConvCall {
+  positiveInt(o.height, `${fn}: height`);
+  positiveInt(o.width, `${fn}: width`);
+  const { inChannels: c, outChannels: oc, group } = conv;
+  const [kh, kw] = conv.kernel;
+  const [sh, sw] = o.strides ?? [1, 1];
+  const [dh, dw] = o.dilations ?? [1, 1];
+  const pads = o.pads ?? [0, 0, 0, 0];
+  let oh: number, ow: number;
+  try {
+    [oh, ow] = conv2dOutputSize({
+      c,
+      h: o.height,
+      w: o.width,
+      oc,
+      kh,
+      kw,
+      group,
+      strides: [sh, sw],
+      dilations: [dh, dw],
+      pads,
+    });
+  } catch (cause) {
+    throw new RangeError(
+      `${fn}: a ${kh}×${kw} kernel over a ${o.height}×${o.width} input (strides ${sh}×${sw}, dilations ${dh}×${dw}, ` +
+        `pads ${pads.join(",")}) gives an empty output; give a larger input or smaller strides, dilations or kernel`,
+      { cause },
+    );
+  }
+  const depthwise = conv.depthwise;
+  const winograd = conv.winograd !== undefined && winogradGeometry([sh, sw], [dh, dw]) &&
+    winogradPays(c, oc, oh, ow);
+  return {
+    conv,
+    desc: [c, o.height, o.width, oc, group, kh, kw, sh, sw, dh, dw, pads[0], pads[1], oh, ow],
+    inSize: c * o.height * o.width,
+    outSize: oc * oh * ow,
+    oc,
+    oh,
+    ow,
+    depthwise,
+    winograd,
+    kernel: depthwise ? names[1] : winograd ? names[2] : names[0],
+    act: encodeActivation(o.activation),
+  };
+}
+
+/** Writes `call`'s descriptor at `pd` and returns the scratch bytes it needs (throws on a geometry no kernel takes). */
+export function describe(module: KernelModule, fn: string, call: ConvCall, pd: number): number {
+  const ex = module.exports;
+  module.heap.u32(pd, 15).set(call.desc);
+  let scratch: number;
+  if (call.depthwise) scratch = ex.bl_f32_dwconv2d_scratch(pd) >>> 0;
+  else if (call.winograd) scratch = winogradScratchBytes(module, pd, call.oh);
+  else {
+    const min = ex.bl_f32_conv2d_scratch_min(pd) >>> 0;
+    const panels = Math.ceil((call.oh * call.ow) / 8);
+    scratch = min === 0 ? 0 : Math.min(panels, Math.max(1, Math.floor(CONV_SCRATCH_TARGET / min))) * min;
+  }
+  if (scratch === 0) {
+    const [c, h, w, oc, group] = call.desc;
+    throw new RangeError(`${fn}: invalid geometry c=${c} ${h}×${w} → ${oc}×${call.oh}×${call.ow}, group ${group}`);
+  }
+  return scratch;
+}
+
+/**
+ * Runs `call` on kernel memory: input at `px`, output to `py`, descriptor (written by {@link describe}) at
+ * `pd`, `scratch` bytes at `ps`.
+ */
+export function runCall(
+  module: KernelModule,
+  call: ConvCall,
+  pd: number,
+  px: number,
+  py: number,
+  ps: number,
+  scratch: number,
+) {
+  const ex = module.exports;
+  const { conv, oc, act } = call;
+  const [c, , , , group, kh, kw] = call.desc as [number, number, number, number, number, number, number];
+  const pbias = conv.hasBias ? conv.ptr + (oc * (c / group) * kh * kw) * 4 : 0;
+  const pw = call.winograd ? conv.winograd!.ptr : conv.ptr;
+  const run = call.depthwise ? ex.bl_f32_dwconv2d : call.winograd ? ex.bl_f32_conv2d_winograd : ex.bl_f32_conv2d;
+  const status = run(pd, px, pw, pbias, py, act.code, act.p0, act.p1, ps, scratch);
+  module.check(status, call.kernel, () => {
+    const [, h, w] = call.desc;
+    return `c=${c}, ${h}×${w}, oc=${oc}, k=${kh}×${kw}, group=${group}`;
+  });
+}
+
 /** Runs the convolution; `names` gives the kernel names `[im2col+gemm, depthwise, winograd]` for reporting. */
 export function conv2dF32(
   module: KernelModule,
@@ -166,35 +286,17 @@ export function conv2dF32(
   configureGemmLoads(module);
   const batch = o.batch ?? 1;
   positiveInt(batch, "conv2dF32: batch");
-  positiveInt(o.height, "conv2dF32: height");
-  positiveInt(o.width, "conv2dF32: width");
-  const { inChannels: c, outChannels: oc, group } = conv;
-  const [kh, kw] = conv.kernel;
-  const [sh, sw] = o.strides ?? [1, 1];
-  const [dh, dw] = o.dilations ?? [1, 1];
-  const pads = o.pads ?? [0, 0, 0, 0];
-  const [oh, ow] = conv2dOutputSize({
-    c,
-    h: o.height,
-    w: o.width,
-    oc,
-    kh,
-    kw,
-    group,
-    strides: [sh, sw],
-    dilations: [dh, dw],
-    pads,
-  });
-  const inSize = c * o.height * o.width;
-  const outSize = oc * oh * ow;
+  const call = planCall("conv2dF32", names, conv, o);
+  const { inSize, outSize, oc, oh, ow } = call;
   if (x.length !== batch * inSize) {
-    throw new RangeError(`conv2dF32: x has ${x.length} elements, expected ${batch}·${c}·${o.height}·${o.width}`);
+    throw new RangeError(
+      `conv2dF32: x has ${x.length} elements, expected ${batch}·${conv.inChannels}·${o.height}·${o.width}`,
+    );
   }
   const out = o.out ?? new Float32Array(batch * outSize);
   if (out.length !== batch * outSize) {
     throw new RangeError(`conv2dF32: out has ${out.length} elements, expected ${batch * outSize}`);
   }
-  const act = encodeActivation(o.activation);
   const [ka, ke] = o.col2im ?? [1, 1];
   if (o.col2im !== undefined) {
     positiveInt(ka, "conv2dF32: col2im[0]");
@@ -203,43 +305,21 @@ export function conv2dF32(
       throw new RangeError(`conv2dF32: col2im ${ka}×${ke} needs output channels divisible by ${ka * ke}, got ${oc}`);
     }
   }
-  const ex = module.exports;
   const heap = module.heap;
-  const depthwise = conv.depthwise;
-  const winograd = conv.winograd !== undefined && winogradGeometry([sh, sw], [dh, dw]) &&
-    winogradPays(c, oc, oh, ow);
-  const kernel = depthwise ? names[1] : winograd ? names[2] : names[0];
   const pd = heap.alloc(15 * 4);
   let px = 0, py = 0, ps = 0, pz = 0;
   try {
-    heap.u32(pd, 15).set([c, o.height, o.width, oc, group, kh, kw, sh, sw, dh, dw, pads[0], pads[1], oh, ow]);
-    let scratch: number;
-    if (depthwise) scratch = ex.bl_f32_dwconv2d_scratch(pd) >>> 0;
-    else if (winograd) scratch = winogradScratchBytes(module, pd, oh);
-    else {
-      const min = ex.bl_f32_conv2d_scratch_min(pd) >>> 0;
-      const panels = Math.ceil((oh * ow) / 8);
-      scratch = min === 0 ? 0 : Math.min(panels, Math.max(1, Math.floor(CONV_SCRATCH_TARGET / min))) * min;
-    }
-    if (scratch === 0) {
-      throw new RangeError(
-        `conv2dF32: invalid geometry c=${c} ${o.height}×${o.width} → ${oc}×${oh}×${ow}, group ${group}`,
-      );
-    }
+    const scratch = describe(module, "conv2dF32", call, pd);
     px = heap.alloc(inSize * 4);
     py = heap.alloc(outSize * 4);
     ps = heap.alloc(scratch);
     if (o.col2im !== undefined) pz = heap.alloc(outSize * 4);
-    const pbias = conv.hasBias ? conv.ptr + (oc * (c / group) * kh * kw) * 4 : 0;
-    const pw = winograd ? conv.winograd!.ptr : conv.ptr;
-    const run = depthwise ? ex.bl_f32_dwconv2d : winograd ? ex.bl_f32_conv2d_winograd : ex.bl_f32_conv2d;
     for (let b = 0; b < batch; b++) {
       heap.f32(px, inSize).set(x.subarray(b * inSize, (b + 1) * inSize));
-      const status = run(pd, px, pw, pbias, py, act.code, act.p0, act.p1, ps, scratch);
-      module.check(status, kernel, () => `c=${c}, ${o.height}×${o.width}, oc=${oc}, k=${kh}×${kw}, group=${group}`);
+      runCall(module, call, pd, px, py, ps, scratch);
       if (pz !== 0) {
-        const s = ex.bl_f32_col2im_disjoint(py, pz, oc / (ka * ke), ka, ke, oh, ow);
-        module.check(s, kernel, () => `col2im ${ka}×${ke} of ${oc} channels ${oh}×${ow}`);
+        const s = module.exports.bl_f32_col2im_disjoint(py, pz, oc / (ka * ke), ka, ke, oh, ow);
+        module.check(s, call.kernel, () => `col2im ${ka}×${ke} of ${oc} channels ${oh}×${ow}`);
       }
       out.set(heap.f32(pz === 0 ? py : pz, outSize), b * outSize);
     }
@@ -247,5 +327,5 @@ export function conv2dF32(
     heap.free(pd);
     for (const p of [px, py, ps, pz]) if (p !== 0) heap.free(p);
   }
-  return { data: out, dims: [batch, oc / (ka * ke), oh * ka, ow * ke], kernel };
+  return { data: out, dims: [batch, oc / (ka * ke), oh * ka, ow * ke], kernel: call.kernel };
 }

@@ -13,6 +13,12 @@ import {
   type PrepareConv2dOptions,
   PreparedConv2d,
 } from "./_conv2d.ts";
+import {
+  conv2dChainF32,
+  type Conv2dChainF32Options,
+  type Conv2dChainResult,
+  type Conv2dChainStep,
+} from "./_conv2d_chain.ts";
 import { gemmF32, type GemmF32Options, PackedF32Gemm, packF32Gemm, type PackF32GemmOptions } from "./_f32_gemm.ts";
 import {
   PackedQcw,
@@ -32,6 +38,9 @@ import type { QuantizedRows } from "./ref/quantize_rows_ref.ts";
 export { PackedF32Gemm, PackedQcw, PreparedConv2d };
 export { winogradChannelsPay } from "./_winograd.ts";
 export type {
+  Conv2dChainF32Options,
+  Conv2dChainResult,
+  Conv2dChainStep,
   Conv2dF32Options,
   Conv2dResult,
   GemmF32Options,
@@ -254,6 +263,22 @@ export class Kernels {
     const names = [this.names.conv2d, this.names.dwconv2d, this.names.conv2dWinograd] as const;
     const result = conv2dF32(this.module, names, x, conv, options);
     this.#ran.add(result.kernel);
+    return result;
+  }
+
+  /**
+   * Convolutions back to back, each reading the previous one's output, with the intermediates kept in
+   * kernel memory (the input copied in once, only the last output copied out); each step runs the kernel
+   * {@link conv2dF32} would, so the result has the bits of the steps run one by one.
+   */
+  conv2dChainF32(
+    x: Float32Array,
+    steps: readonly Conv2dChainStep[],
+    options: Conv2dChainF32Options,
+  ): Conv2dChainResult {
+    const names = [this.names.conv2d, this.names.dwconv2d, this.names.conv2dWinograd] as const;
+    const result = conv2dChainF32(this.module, names, x, steps, options);
+    for (const kernel of result.kernels) this.#ran.add(kernel);
     return result;
   }
 }

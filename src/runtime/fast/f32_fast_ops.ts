@@ -3,13 +3,15 @@
  * on the wasm kernels with the weights packed once at session creation (`packF32Gemm`,
  * `prepareConv2dF32`) and an optional fused activation. Each returns an {@link OpDefinition} whose
  * `run` closes over its packed weights, or `undefined` when the node does not fit (it then keeps its
- * reference kernel).
+ * reference kernel). A Conv is packed first ({@link f32ConvStep}), so that a chain of them can run as one op
+ * (`f32_conv_chain_op.ts`).
  * @module
  */
 import type { Node } from "../../graph/graph.ts";
 import { allocateForOverwrite } from "../../graph/dtype.ts";
 import { Tensor } from "../../graph/tensor.ts";
-import type { Kernels } from "../../kernels/kernels.ts";
+import type { Activation } from "../../kernels/activation.ts";
+import type { Kernels, PreparedConv2d } from "../../kernels/kernels.ts";
 import { resolveWindow } from "../ops/nn/_window.ts";
 import { Attrs, type OpDefinition } from "../op.ts";
 import type { Epilogue, PreAffine } from "./_fusion.ts";
@@ -25,7 +27,7 @@ export function floatConstant(constants: ConstantLookup, name: string | undefine
 }
 
 /** Conv geometry of one call: strides, dilations and `[top, left, bottom, right]` pads for input `x`. */
-export function convCallGeometry(x: Tensor, kernel: readonly number[], attrs: Attrs) {
+export function convCallGeometry(x: { readonly dims: readonly number[] }, kernel: readonly number[], attrs: Attrs) {
   const win = resolveWindow(x.dims.slice(2), [...kernel], attrs);
   return {
     strides: [win.strides[0]!, win.strides[1]!] as const,
@@ -82,16 +84,28 @@ export function requireFloat(op: string, x: Tensor | undefined, rank?: number): 
   return x;
 }
 
-/** A 2-D Conv with constant float32 weights (and bias) on the wasm conv kernels. */
-export function f32ConvOp(
+/** A 2-D Conv with constant float32 weights (and bias) packed for the wasm conv kernels: what a call needs. */
+export interface F32ConvStep {
+  /** Weights (scaled by the fused affines) and folded bias in kernel memory. */
+  prepared: PreparedConv2d;
+  /** `[kh, kw]`. */
+  kernel: readonly [number, number];
+  /** Output channels. */
+  outChannels: number;
+  /** The node's attributes (strides, dilations, pads, auto_pad: resolved per call from the input dims). */
+  attrs: Attrs;
+  /** The fused activation. */
+  activation: Activation;
+}
+
+/** Packs `node` (a 2-D Conv with constant float32 weights) with its epilogue (and input affine `pre`), or undefined. */
+export function f32ConvStep(
   kernels: Kernels,
   constants: ConstantLookup,
   node: Node,
-  def: OpDefinition,
   epi: Epilogue,
   pre?: PreAffine,
-): OpDefinition | undefined {
-  const activation = epi.activation;
+): F32ConvStep | undefined {
   const w = floatConstant(constants, node.inputs[1]);
   const b = node.inputs[2] ? floatConstant(constants, node.inputs[2]) : undefined;
   if (!w || w.dims.length !== 4 || (node.inputs[2] && !b)) return undefined;
@@ -112,11 +126,17 @@ export function f32ConvOp(
     group,
     ...(bias ? { bias } : {}),
   });
+  return { prepared, kernel: [kh, kw], outChannels: oc, attrs, activation: epi.activation };
+}
+
+/** The fast op of one Conv packed by {@link f32ConvStep}: one wasm conv call per run. */
+export function f32ConvOp(kernels: Kernels, def: OpDefinition, step: F32ConvStep): OpDefinition {
+  const { prepared, kernel, outChannels: oc, attrs, activation } = step;
   return {
     ...def,
     run: ([xIn]) => {
       const x = requireFloat("Conv", xIn, 4);
-      const g = convCallGeometry(x, [kh, kw], attrs);
+      const g = convCallGeometry(x, kernel, attrs);
       const [batch, , height, width] = x.dims as [number, number, number, number];
       const r = kernels.conv2dF32(x.data as Float32Array, prepared, {
         batch,

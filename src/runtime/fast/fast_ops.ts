@@ -17,7 +17,8 @@
  * (`f32_elementwise_ops.ts`, `f32_pool_ops.ts`; row- or column-repeated Add/Sub/Mul/Div operands
  * `f32_row_broadcast_ops.ts`; a spelled-out LayerNorm's ReduceMean/Pow/Sqrt `f32_layer_norm_ops.ts`).
  * Float32 Softmax/LogSoftmax over contiguous rows take `f32_softmax_op.ts`, whose own deterministic exp keeps
- * each output within 1 float32 ulp of the reference kernel.
+ * each output within 1 float32 ulp of the reference kernel. A run of fp32 Convs each read only by the next
+ * runs as one op on the last, its intermediates kept in kernel memory (`f32_conv_chain_op.ts`).
  * @module
  */
 import type { Graph, Model, Node } from "../../graph/graph.ts";
@@ -35,7 +36,8 @@ import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
 import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
 import { f32MatMulOp } from "./f32_matmul_op.ts";
-import { type ConstantLookup, f32ConvOp, f32GemmOp, floatConstant } from "./f32_fast_ops.ts";
+import { applyConvChains, type ConvChainLink, convChains, epilogueEnd } from "./f32_conv_chain_op.ts";
+import { type ConstantLookup, f32ConvOp, f32ConvStep, f32GemmOp, floatConstant } from "./f32_fast_ops.ts";
 import { f32PoolOp } from "./f32_pool_ops.ts";
 import { f32RowBroadcastOp } from "./f32_row_broadcast_ops.ts";
 import { f32ScaleResidualOp, scaleResidualBefore } from "./f32_scale_residual_op.ts";
@@ -82,6 +84,15 @@ function readsAsWeight(node: Node, q: QuantizedTensor): boolean {
   }
 }
 
+/** Options of {@link buildFastOps}. */
+export interface BuildFastOpsOptions {
+  /**
+   * Run chains of fp32 Convs, each read only by the next, as one op with the intermediates kept in kernel
+   * memory (same bits either way; off for tests and A/B measurements). @default true
+   */
+  chainConvs?: boolean;
+}
+
 /**
  * Builds the fast ops of `model` (prepared: constants folded, nodes sorted). `packed` holds the
  * quantized weights kept out of the graph for the low-memory kernels: each becomes a packed handle
@@ -92,6 +103,7 @@ export function buildFastOps(
   model: Model,
   kernels: Kernels,
   packed: ReadonlyMap<string, QuantizedTensor> = new Map(),
+  options: BuildFastOpsOptions = {},
 ): KernelOverrides {
   const ops = new Map<Node, OpDefinition>();
   const consumed = new Set<string>();
@@ -105,6 +117,8 @@ export function buildFastOps(
 
   function visit(graph: Graph, constants: ConstantLookup, top: boolean): void {
     const readers = readersOf(graph);
+    /** This graph's fp32 Convs (fast ops of their own), for the chains. */
+    const links = new Map<Node, ConvChainLink>();
     const producers = new Map<string, Node>();
     for (const node of graph.nodes) for (const name of node.outputs) if (name) producers.set(name, node);
     for (const node of graph.nodes) {
@@ -160,8 +174,11 @@ export function buildFastOps(
             const name = node.inputs[1]!;
             const w = smallK.get(name) ?? dequantize(q);
             smallK.set(name, w);
-            fast = f32ConvOp(kernels, (n) => (n === name ? w : constants(n)), node, def, epi);
-            if (fast) smallKOps.push(node);
+            const step = f32ConvStep(kernels, (n) => (n === name ? w : constants(n)), node, epi);
+            if (step) {
+              fast = f32ConvOp(kernels, def, step);
+              smallKOps.push(node);
+            }
           }
         } else {
           consumed.add(low.weight);
@@ -169,8 +186,13 @@ export function buildFastOps(
         }
       } else if (node.op === "Conv") {
         const pre = preAffineBefore(graph, constants, node, readers, producers, ops);
-        const folded = pre ? f32ConvOp(kernels, constants, node, def, epi, pre) : undefined;
-        fast = folded ?? f32ConvOp(kernels, constants, node, def, epi);
+        const folded = pre ? f32ConvStep(kernels, constants, node, epi, pre) : undefined;
+        const step = folded ?? f32ConvStep(kernels, constants, node, epi);
+        if (step) {
+          fast = f32ConvOp(kernels, def, step);
+          const output = epilogueEnd(node, epi.absorbed);
+          if (output) links.set(node, { step, output });
+        }
         if (folded && pre) {
           for (const { node: absorbed, input } of pre.absorbed) {
             ops.set(absorbed, passThrough(OPS.get(absorbed.op)!, input));
@@ -182,6 +204,10 @@ export function buildFastOps(
       for (const { node: absorbed, input } of epi.absorbed) {
         ops.set(absorbed, passThrough(OPS.get(absorbed.op)!, input));
       }
+    }
+    const conv = OPS.get("Conv");
+    if ((options.chainConvs ?? true) && conv) {
+      applyConvChains(kernels, conv, convChains(graph, readers, links), links, ops);
     }
   }
 

@@ -1,0 +1,124 @@
+/**
+ * Chains of fp32 convs whose intermediates stay in kernel memory. A run of Conv fast ops
+ * (`f32ConvStep`) in which each conv's output — after its fused epilogue, so the value its last absorbed
+ * node names — is read by one node only, the next conv of the run, as its data input, and is no graph
+ * output, runs as one op on the tail: the head's input is copied into kernel memory once, every conv runs
+ * on the previous one's output there (`Kernels.conv2dChainF32`), and only the tail's output is copied out.
+ * PP-LCNet's backbone (PP-OCR rec, cls) is such a run: 1×1 expand → depthwise → 1×1 → …. The head and the
+ * middle convs pass their input 0 through (nothing but the next chain member reads what they name), so the
+ * tail receives the head's input. Each step runs the kernel its unchained op would, on the same values: the
+ * output has the same bits.
+ *
+ * Per-node profiles (`profile: true`) show the head and middle convs as pass-throughs taking next to no
+ * time; the tail's time covers the whole chain.
+ * @module
+ */
+import { allocateForOverwrite } from "../../graph/dtype.ts";
+import type { Graph, Node } from "../../graph/graph.ts";
+import { Tensor } from "../../graph/tensor.ts";
+import type { Conv2dChainStep, Kernels } from "../../kernels/kernels.ts";
+import type { OpDefinition } from "../op.ts";
+import { type Absorbed, passThrough } from "./_fusion.ts";
+import { convCallGeometry, type F32ConvStep, requireFloat } from "./f32_fast_ops.ts";
+
+/** A Conv fast op that may join a chain: its packed step and the value its fused epilogue ends in. */
+export interface ConvChainLink {
+  /** The packed conv. */
+  step: F32ConvStep;
+  /** The name of the conv's output after its absorbed epilogue nodes (the last one's output). */
+  output: string;
+}
+
+/**
+ * The value `producer`'s fused epilogue ends in: the one output of `producer` and its `absorbed` nodes that
+ * none of them reads (undefined unless exactly one such single-output node).
+ */
+export function epilogueEnd(producer: Node, absorbed: readonly Absorbed[]): string | undefined {
+  const nodes = [producer, ...absorbed.map((a) => a.node)];
+  const read = new Set(nodes.flatMap((n) => n.inputs));
+  const ends = nodes.filter((n) => !n.outputs.some((o) => read.has(o)));
+  return ends.length === 1 && ends[0]!.outputs.length === 1 ? ends[0]!.outputs[0] || undefined : undefined;
+}
+
+/**
+ * The maximal chains (2 convs or more, in graph order) among `links`, the packed convs of `graph`: each
+ * member's {@link ConvChainLink.output} is no graph output and is read by exactly one node, the next
+ * member, once, as its data input (`readers` as `readersOf(graph)` gives them, subgraph reads included).
+ */
+export function convChains(
+  graph: Graph,
+  readers: ReadonlyMap<string, readonly Node[]>,
+  links: ReadonlyMap<Node, ConvChainLink>,
+): Node[][] {
+  const outputs = new Set(graph.outputs.map((o) => o.name));
+  const next = new Map<Node, Node>();
+  const followers = new Set<Node>();
+  for (const [node, { output }] of links) {
+    if (outputs.has(output)) continue;
+    const list = readers.get(output);
+    const reader = list?.length === 1 ? list[0]! : undefined;
+    if (!reader || !links.has(reader) || reader.inputs[0] !== output || reader.inputs.indexOf(output, 1) >= 0) {
+      continue;
+    }
+    next.set(node, reader);
+    followers.add(reader);
+  }
+  const chains: Node[][] = [];
+  for (const head of links.keys()) {
+    if (followers.has(head) || !next.has(head)) continue;
+    const chain = [head];
+    for (let n = next.get(head); n; n = next.get(n)) chain.push(n);
+    chains.push(chain);
+  }
+  return chains;
+}
+
+/**
+ * Sets the ops of each chain's members in `ops`: the head and middle convs pass their input through, the
+ * tail runs the whole chain ({@link f32ConvChainOp}). `def` is the Conv op definition.
+ */
+export function applyConvChains(
+  kernels: Kernels,
+  def: OpDefinition,
+  chains: readonly Node[][],
+  links: ReadonlyMap<Node, ConvChainLink>,
+  ops: Map<Node, OpDefinition>,
+): void {
+  for (const chain of chains) {
+    const steps = chain.map((node) => links.get(node)!.step);
+    chain.forEach((node, i) =>
+      ops.set(node, i === chain.length - 1 ? f32ConvChainOp(kernels, def, steps) : passThrough(def, 0))
+    );
+  }
+}
+
+/**
+ * The op of a chain's tail: runs `steps` (head first) on input 0, the head's input. Each step's strides,
+ * dilations and pads are resolved per run from that step's input dims, as the unchained op resolves them.
+ */
+export function f32ConvChainOp(kernels: Kernels, def: OpDefinition, steps: readonly F32ConvStep[]): OpDefinition {
+  return {
+    ...def,
+    run: ([xIn]) => {
+      const x = requireFloat("Conv", xIn, 4);
+      const [batch, , height, width] = x.dims as [number, number, number, number];
+      let dims: readonly number[] = x.dims;
+      const calls = steps.map((step): Conv2dChainStep => {
+        const g = convCallGeometry({ dims }, step.kernel, step.attrs);
+        dims = [batch, step.outChannels, g.outShape[0]!, g.outShape[1]!];
+        return {
+          conv: step.prepared,
+          strides: g.strides,
+          dilations: g.dilations,
+          pads: g.pads,
+          activation: step.activation,
+        };
+      });
+      const size = dims.reduce((a, b) => a * b, 1);
+      // From the run's buffer pool: a fresh multi-MiB array costs several times its copy.
+      const out = allocateForOverwrite("float32", size) as Float32Array;
+      const r = kernels.conv2dChainF32(x.data as Float32Array, calls, { batch, height, width, out });
+      return [new Tensor("float32", r.data, r.dims)];
+    },
+  };
+}

@@ -1,0 +1,154 @@
+// `Kernels.conv2dChainF32` (src/kernels/_conv2d_chain.ts) on every wasm build: convs run back to back in kernel
+// memory give exactly the bits of the same convs run one by one with `conv2dF32` (chains of 1, 2 and 3 steps:
+// 1×1, depthwise 3×3 and 5×5, strided, padded, dilated, Winograd 3×3, grouped, batch 2), stay within the
+// fp32 budget of the float64 reference convs, report every kernel that ran, and free their kernel memory
+// on success and on error.
+import { describe, expect, test } from "bun:test";
+import type { Activation } from "../../src/kernels/activation.ts";
+import type { Conv2dChainStep, Kernels, PreparedConv2d } from "../../src/kernels/kernels.ts";
+import { type Conv2dGeometry, conv2dOutputSize, f32Conv2dRef } from "../../src/kernels/ref/f32_conv2d_ref.ts";
+import { availableVariants, expectWithin, F32_ACCUMULATION, kernelsFor, randomF32 } from "../kernels/_kernel_suite.ts";
+
+/** One step of a test chain: weights shape, call geometry, activation. */
+interface StepCase {
+  oc: number;
+  k: [number, number];
+  group?: number;
+  strides?: [number, number];
+  dilations?: [number, number];
+  pads?: [number, number, number, number];
+  activation?: Activation;
+}
+
+/** Test chains: an input `[c, h, w]` and the steps (each step's input channels are the previous step's outputs). */
+const CHAINS: Array<{ name: string; c: number; h: number; w: number; steps: StepCase[] }> = [
+  { name: "1 step, 1×1", c: 5, h: 7, w: 9, steps: [{ oc: 6, k: [1, 1], activation: "relu" }] },
+  {
+    name: "2 steps: depthwise 5×5 stride 2 padded → 1×1",
+    c: 6,
+    h: 13,
+    w: 21,
+    steps: [
+      { oc: 6, k: [5, 5], group: 6, strides: [2, 2], pads: [2, 2, 2, 2], activation: "hardswish" },
+      { oc: 9, k: [1, 1] },
+    ],
+  },
+  {
+    name: "3 steps: 1×1 expand → depthwise 3×3 stride 2 → 1×1 project",
+    c: 8,
+    h: 12,
+    w: 40,
+    steps: [
+      { oc: 24, k: [1, 1], activation: "hardswish" },
+      { oc: 24, k: [3, 3], group: 24, strides: [2, 2], pads: [1, 1, 1, 1], activation: "relu" },
+      { oc: 10, k: [1, 1], activation: { kind: "clip", min: 0, max: 6 } },
+    ],
+  },
+  {
+    name: "3 steps: Winograd 3×3 → grouped dilated 3×3 → 2×3 strided with uneven pads",
+    c: 6,
+    h: 11,
+    w: 14,
+    steps: [
+      { oc: 8, k: [3, 3], pads: [1, 1, 1, 1], activation: "sigmoid" },
+      { oc: 4, k: [3, 3], group: 2, dilations: [2, 2], pads: [2, 2, 2, 2] },
+      { oc: 5, k: [2, 3], strides: [1, 2], pads: [1, 0, 0, 2], activation: "hardswish" },
+    ],
+  },
+];
+
+/** Packs each step's random weights and bias; returns the handles, their raw weights and the chain steps. */
+function pack(kernels: Kernels, c: number, steps: StepCase[], seed: number) {
+  const packed: Array<{ conv: PreparedConv2d; w: Float32Array; bias: Float32Array }> = [];
+  let channels = c;
+  for (const s of steps) {
+    const group = s.group ?? 1;
+    const w = randomF32(s.oc * (channels / group) * s.k[0] * s.k[1], seed++, -0.5, 0.5);
+    const bias = randomF32(s.oc, seed++, -0.2, 0.2);
+    const conv = kernels.prepareConv2dF32(w, { outChannels: s.oc, inChannels: channels, kernel: s.k, group, bias });
+    packed.push({ conv, w, bias });
+    channels = s.oc;
+  }
+  const chain: Conv2dChainStep[] = steps.map((s, i) => ({
+    conv: packed[i]!.conv,
+    ...(s.strides && { strides: s.strides }),
+    ...(s.dilations && { dilations: s.dilations }),
+    ...(s.pads && { pads: s.pads }),
+    ...(s.activation && { activation: s.activation }),
+  }));
+  return { packed, chain };
+}
+
+for (const variant of availableVariants()) {
+  describe(`conv2dChainF32 (${variant})`, () => {
+    test("has the bits of the convs run one by one, within budget of the float64 reference, batch 2", async () => {
+      const kernels = await kernelsFor(variant);
+      let seed = 500;
+      for (const { name, c, h, w, steps } of CHAINS) {
+        const { packed, chain } = pack(kernels, c, steps, seed);
+        seed += 10;
+        try {
+          const x = randomF32(2 * c * h * w, seed++, -2, 2);
+          const before = kernels.module.heap.allocatedBytes;
+          const got = kernels.conv2dChainF32(x, chain, { height: h, width: w, batch: 2 });
+          expect(kernels.module.heap.allocatedBytes).toBe(before);
+          // One by one: each conv's output copied out and in again.
+          let y = x, dims = [2, c, h, w];
+          const ran: string[] = [];
+          for (const step of chain) {
+            const r = kernels.conv2dF32(y, step.conv, { ...step, height: dims[2]!, width: dims[3]!, batch: 2 });
+            [y, dims] = [r.data, r.dims];
+            ran.push(r.kernel);
+          }
+          expect(got.dims, name).toEqual(dims as [number, number, number, number]);
+          expect(got.kernels, name).toEqual(ran);
+          expect(new Uint32Array(got.data.buffer), name).toEqual(new Uint32Array(y.buffer));
+          for (const k of ran) expect(kernels.ran()).toContain(k);
+          // The float64 reference convs, image by image.
+          const size = got.dims[1] * got.dims[2] * got.dims[3];
+          for (let b = 0; b < 2; b++) {
+            let r = x.subarray(b * c * h * w, (b + 1) * c * h * w);
+            let [rc, rh, rw] = [c, h, w];
+            steps.forEach((s, i) => {
+              const g: Conv2dGeometry = { ...s, c: rc, h: rh, w: rw, kh: s.k[0], kw: s.k[1] };
+              r = f32Conv2dRef(r, packed[i]!.w, packed[i]!.bias, g, s.activation);
+              [rc, [rh, rw]] = [s.oc, conv2dOutputSize(g)];
+            });
+            expectWithin(got.data.subarray(b * size, (b + 1) * size), r, F32_ACCUMULATION, `${name} image ${b}`);
+          }
+        } finally {
+          for (const p of packed) p.conv.dispose();
+        }
+      }
+      expect(kernels.ran().some((k) => k.startsWith("f32-conv2d-winograd-"))).toBe(true);
+      expect(kernels.ran().some((k) => k.startsWith("f32-dwconv2d-"))).toBe(true);
+    });
+
+    test("writes into `out`, and rejects bad chains with messages that say where, freeing what it took", async () => {
+      const kernels = await kernelsFor(variant);
+      const { packed, chain } = pack(kernels, 4, [{ oc: 6, k: [1, 1] }, { oc: 3, k: [3, 3], pads: [1, 1, 1, 1] }], 900);
+      try {
+        const heap = kernels.module.heap;
+        const before = heap.allocatedBytes;
+        const x = randomF32(4 * 5 * 6, 901);
+        const out = new Float32Array(3 * 5 * 6);
+        expect(kernels.conv2dChainF32(x, chain, { height: 5, width: 6, out }).data).toBe(out);
+        expect(() => kernels.conv2dChainF32(x, [], { height: 5, width: 6 })).toThrow(/no steps/);
+        expect(() => kernels.conv2dChainF32(x, [chain[1]!, chain[0]!], { height: 5, width: 6 })).toThrow(
+          /step 1 takes 4 input channels but step 0 gives 3/,
+        );
+        expect(() => kernels.conv2dChainF32(x.subarray(1), chain, { height: 5, width: 6 })).toThrow(/x has 119/);
+        expect(() => kernels.conv2dChainF32(x, chain, { height: 5, width: 6, out: out.subarray(1) })).toThrow(
+          /out has 89 elements, expected 90/,
+        );
+        expect(() =>
+          kernels.conv2dChainF32(x, [chain[0]!, { ...chain[1]!, pads: [0, 0, 0, 0] }], { height: 1, width: 6 })
+        )
+          .toThrow(/step 1.*empty/);
+        expect(heap.allocatedBytes).toBe(before);
+      } finally {
+        for (const p of packed) p.conv.dispose();
+      }
+    });
+  });
+}

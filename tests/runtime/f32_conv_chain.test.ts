@@ -1,0 +1,240 @@
+// Conv chains (`f32_conv_chain_op.ts`): a run of fp32 Convs each read only by the next runs as one op on the
+// tail with the intermediates kept in kernel memory. The outputs have the bits of the unchained ops (every
+// step runs the same kernel on the same values), on hand-built graphs (1×1, depthwise, strided, padded,
+// auto_pad, batch 2, fused epilogues) and on the PP-OCR models; the forms that must not chain keep one op per conv.
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Attribute, Graph, Model, Node } from "../../src/graph/graph.ts";
+import { Tensor } from "../../src/graph/tensor.ts";
+import { loadKernels } from "../../src/kernels/dispatch.ts";
+import type { Kernels } from "../../src/kernels/kernels.ts";
+import { executeGraph, type KernelOverrides } from "../../src/runtime/executor.ts";
+import { buildFastOps } from "../../src/runtime/fast/fast_ops.ts";
+import { Attrs } from "../../src/runtime/op.ts";
+import { InferenceSession } from "../../src/runtime/session.ts";
+import { randomTensor } from "../_random.ts";
+import { node } from "../_graph.ts";
+import { zooFeeds } from "../formats/onnx/_zoo_feeds.ts";
+import { zooPath } from "../zoo/zoo.ts";
+
+let kernels: Kernels;
+beforeAll(async () => {
+  kernels = await loadKernels({ variant: "simd128" });
+});
+
+const ints = (value: number[]): Attribute => ({ kind: "ints", value });
+const int = (value: number): Attribute => ({ kind: "int", value });
+const str = (value: string): Attribute => ({ kind: "string", value });
+
+/** The float32 bits of `t`. */
+function bits(t: Tensor): Uint32Array {
+  const d = t.data as Float32Array;
+  return new Uint32Array(d.buffer, d.byteOffset, d.length);
+}
+
+/** Conv node `out = Conv(input, <out>.w, <out>.b)` and its random weights `[oc][c/group][k][k]` in `init`. */
+function conv(
+  init: Map<string, Tensor>,
+  input: string,
+  out: string,
+  c: number,
+  oc: number,
+  k: number,
+  attrs: Record<string, Attribute> = {},
+): Node {
+  const group = attrs["group"]?.kind === "int" ? attrs["group"].value : 1;
+  const seed = init.size + 1;
+  init.set(`${out}.w`, randomTensor([oc, c / group, k, k], seed, -0.5, 0.5));
+  init.set(`${out}.b`, randomTensor([oc], seed + 100, -0.2, 0.2));
+  return node("Conv", [input, `${out}.w`, `${out}.b`], [out], { kernel_shape: ints([k, k]), ...attrs });
+}
+
+function model(nodes: Node[], outputs: string[], initializers: Map<string, Tensor>): Model {
+  const graph: Graph = {
+    name: "conv_chain",
+    inputs: [{ name: "x", dtype: "float32", shape: undefined }],
+    outputs: outputs.map((name) => ({ name, dtype: undefined, shape: undefined })),
+    initializers,
+    quantized: new Map(),
+    nodes,
+    valueInfo: new Map(),
+  };
+  return { irVersion: 8, opsets: { "": 13 }, producer: { name: "bitloop-tests", version: "0" }, metadata: {}, graph };
+}
+
+/** Conv nodes of `ops` that pass their input through (chain heads and middles), by output name. */
+function passing(m: Model, ops: KernelOverrides): string[] {
+  const probe = new Tensor("float32", new Float32Array(4), [1, 1, 2, 2]);
+  return m.graph.nodes.filter((n) => {
+    if (n.op !== "Conv") return false;
+    try {
+      const inputs = n.inputs.map((name, i) => (i === 0 ? probe : m.graph.initializers.get(name)));
+      const ctx = { node: n, opset: 13, runSubgraph: () => [] };
+      return ops.get(n)!.run(inputs, new Attrs(n.attributes), ctx)[0] === probe;
+    } catch {
+      return false; // a real conv on the probe: wrong channel count
+    }
+  }).map((n) => n.outputs[0]!);
+}
+
+/**
+ * Runs `m` on `x` with chaining and without; expects the same bits (and a run-to-run repeat to agree), and
+ * returns the convs that passed their input through in the chained build.
+ */
+function chainedVsUnchained(m: Model, x: Tensor): string[] {
+  const feeds = new Map([["x", x]]);
+  const chained = buildFastOps(m, kernels);
+  const plain = buildFastOps(m, kernels, undefined, { chainConvs: false });
+  expect(passing(m, plain)).toEqual([]);
+  const want = executeGraph(m.graph, feeds, 13, undefined, plain);
+  for (let run = 0; run < 2; run++) {
+    const got = executeGraph(m.graph, feeds, 13, undefined, chained);
+    got.forEach((t, i) => {
+      expect(t.dims).toEqual(want[i]!.dims);
+      expect(bits(t)).toEqual(bits(want[i]!));
+    });
+  }
+  return passing(m, chained);
+}
+
+describe("fp32 conv chains give the unchained ops' bits", () => {
+  test("1×1 expand → depthwise 3×3 stride 2 padded → 1×1 (with HardSwish and Relu epilogues), batch 2", () => {
+    const init = new Map<string, Tensor>();
+    const m = model(
+      [
+        conv(init, "x", "a", 6, 16, 1),
+        node("HardSwish", ["a"], ["a_act"]),
+        conv(init, "a_act", "b", 16, 16, 3, { group: int(16), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) }),
+        node("Relu", ["b"], ["b_act"]),
+        conv(init, "b_act", "y", 16, 10, 1),
+      ],
+      ["y"],
+      init,
+    );
+    expect(chainedVsUnchained(m, randomTensor([2, 6, 13, 17], 7, -2, 2))).toEqual(["a", "b"]);
+  });
+
+  test("2 convs: 5×5 depthwise with auto_pad SAME_UPPER (resolved per run from the input dims) → 3×3 dilated", () => {
+    const init = new Map<string, Tensor>();
+    const m = model(
+      [
+        conv(init, "x", "a", 4, 4, 5, { group: int(4), auto_pad: str("SAME_UPPER"), strides: ints([2, 1]) }),
+        conv(init, "a", "y", 4, 7, 3, { dilations: ints([2, 2]), pads: ints([2, 1, 2, 1]) }),
+      ],
+      ["y"],
+      init,
+    );
+    expect(chainedVsUnchained(m, randomTensor([1, 4, 11, 14], 8, -1, 1))).toEqual(["a"]);
+    expect(chainedVsUnchained(m, randomTensor([2, 4, 6, 9], 9, -1, 1))).toEqual(["a"]);
+  });
+
+  test("a scalar Mul/Add after a conv (folded into its weights) and a group-1 3×3 that may take Winograd", () => {
+    const init = new Map<string, Tensor>();
+    init.set("s", new Tensor("float32", new Float32Array([0.75]), []));
+    init.set("t", new Tensor("float32", new Float32Array([0.125]), []));
+    const m = model(
+      [
+        conv(init, "x", "a", 8, 32, 1),
+        node("Mul", ["a", "s"], ["as"]),
+        node("Add", ["as", "t"], ["at"]),
+        conv(init, "at", "b", 32, 32, 3, { pads: ints([1, 1, 1, 1]) }),
+        node("Clip", ["b"], ["bc"], { min: { kind: "float", value: 0 }, max: { kind: "float", value: 6 } }),
+        conv(init, "bc", "y", 32, 5, 1, { strides: ints([2, 2]) }),
+      ],
+      ["y"],
+      init,
+    );
+    expect(chainedVsUnchained(m, randomTensor([1, 8, 24, 24], 10, -1, 1))).toEqual(["a", "b"]);
+  });
+
+  test("a lone conv does not chain; its op is the plain one", () => {
+    const init = new Map<string, Tensor>();
+    const m = model([conv(init, "x", "y", 3, 4, 3, { pads: ints([1, 1, 1, 1]) })], ["y"], init);
+    expect(chainedVsUnchained(m, randomTensor([2, 3, 5, 6], 11, -1, 1))).toEqual([]);
+  });
+});
+
+describe("what must not chain", () => {
+  test("an intermediate read twice: the chain breaks there (the convs around it may still chain)", () => {
+    const init = new Map<string, Tensor>();
+    const m = model(
+      [
+        conv(init, "x", "a", 3, 8, 1),
+        conv(init, "a", "b", 8, 8, 3, { group: int(8), pads: ints([1, 1, 1, 1]) }),
+        node("Neg", ["b"], ["nb"]),
+        conv(init, "b", "c", 8, 8, 1),
+        conv(init, "c", "y", 8, 4, 1),
+      ],
+      ["y", "nb"],
+      init,
+    );
+    expect(chainedVsUnchained(m, randomTensor([1, 3, 9, 10], 12, -1, 1))).toEqual(["a", "c"]);
+  });
+
+  test("an intermediate that is a graph output, or read twice by the next conv", () => {
+    const init = new Map<string, Tensor>();
+    const exposed = model([conv(init, "x", "a", 3, 5, 1), conv(init, "a", "y", 5, 4, 1)], ["y", "a"], init);
+    expect(chainedVsUnchained(exposed, randomTensor([1, 3, 6, 7], 13, -1, 1))).toEqual([]);
+    // A fused activation's output exposed: the conv's epilogue ends there, so it is that value that counts.
+    const init2 = new Map<string, Tensor>();
+    const act = model(
+      [
+        conv(init2, "x", "a", 3, 5, 1),
+        node("Relu", ["a"], ["r"]),
+        conv(init2, "r", "y", 5, 4, 1),
+      ],
+      ["y", "r"],
+      init2,
+    );
+    expect(chainedVsUnchained(act, randomTensor([1, 3, 6, 7], 14, -1, 1))).toEqual([]);
+    // The next conv reads the value as data and as weights: not a chain link (and no fast op for it).
+    const init3 = new Map<string, Tensor>();
+    init3.set("w", randomTensor([2, 2, 1, 1], 15, -1, 1));
+    const twice = model(
+      [
+        conv(init3, "x", "a", 2, 2, 1),
+        node("Conv", ["a", "w"], ["y"], { kernel_shape: ints([1, 1]) }),
+        node("Add", ["a", "y"], ["z"]),
+      ],
+      ["z"],
+      init3,
+    );
+    expect(chainedVsUnchained(twice, randomTensor([1, 2, 3, 3], 16, -1, 1))).toEqual([]);
+  });
+
+  test("a non-conv node in between", () => {
+    const init = new Map<string, Tensor>();
+    const m = model(
+      [
+        conv(init, "x", "a", 3, 6, 1),
+        node("MaxPool", ["a"], ["p"], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) }),
+        conv(init, "p", "y", 6, 4, 1),
+      ],
+      ["y"],
+      init,
+    );
+    expect(chainedVsUnchained(m, randomTensor([2, 3, 8, 8], 17, -1, 1))).toEqual([]);
+  });
+});
+
+describe("PP-OCR in normal mode: chained sessions give the unchained bits", () => {
+  for (const name of ["ppocr_rec", "ppocr_cls", "ppocr_det"] as const) {
+    test(name, async () => {
+      const session = await InferenceSession.create(zooPath(name));
+      if (session.kernelBackend === "reference") return;
+      const feeds = zooFeeds(name);
+      const got = session.runSync(feeds);
+      const m = session.model;
+      const plain = buildFastOps(m, kernels, undefined, { chainConvs: false });
+      const chained = buildFastOps(m, kernels);
+      const want = executeGraph(m.graph, new Map(Object.entries(feeds)), m.opsets[""] ?? 0, undefined, plain);
+      m.graph.outputs.forEach((o, i) => {
+        expect(got[o.name]!.dims).toEqual(want[i]!.dims);
+        expect(bits(got[o.name]!)).toEqual(bits(want[i]!));
+      });
+      const chainedConvs = passing(m, chained).length;
+      // PP-LCNet's backbone (rec, cls) is long runs of 1×1 → depthwise → 1×1.
+      if (name !== "ppocr_det") expect(chainedConvs).toBeGreaterThan(5);
+      expect(session.kernels.some((k) => k.startsWith("f32-dwconv2d-"))).toBe(true);
+    }, 30_000);
+  }
+});
