@@ -9,6 +9,7 @@ import type { KernelModule } from "./kernel_module.ts";
 import { flushSubnormals } from "./_flush_subnormals.ts";
 import { OwnedBlock } from "./_owned_block.ts";
 import { configureGemmLoads } from "./_gemm_a_loads.ts";
+import { checkInputScale, scaleImage } from "./_input_scale.ts";
 import { conv2dOutputSize } from "./ref/f32_conv2d_ref.ts";
 import {
   type PreparedWinograd,
@@ -62,6 +63,11 @@ export interface Conv2dF32Options {
    * permutation) into `[oc / (kh·kw)][oh·kh][ow·kw]` before the copy out.
    */
   col2im?: readonly [number, number];
+  /**
+   * One factor per image and input channel (`batch · inChannels`, image-major) the input is multiplied by
+   * in kernel memory before the conv: the values of a float32 `Mul(x, s)` feeding it (`_input_scale.ts`).
+   */
+  inputScale?: Float32Array;
 }
 
 /** The result of a convolution. */
@@ -305,17 +311,21 @@ export function conv2dF32(
       throw new RangeError(`conv2dF32: col2im ${ka}×${ke} needs output channels divisible by ${ka * ke}, got ${oc}`);
     }
   }
+  const c = conv.inChannels;
+  if (o.inputScale !== undefined) checkInputScale("conv2dF32", o.inputScale, batch, c);
   const heap = module.heap;
   const pd = heap.alloc(15 * 4);
-  let px = 0, py = 0, ps = 0, pz = 0;
+  let px = 0, py = 0, ps = 0, pz = 0, pk = 0;
   try {
     const scratch = describe(module, "conv2dF32", call, pd);
     px = heap.alloc(inSize * 4);
     py = heap.alloc(outSize * 4);
     ps = heap.alloc(scratch);
     if (o.col2im !== undefined) pz = heap.alloc(outSize * 4);
+    if (o.inputScale !== undefined) pk = heap.alloc(c * 4);
     for (let b = 0; b < batch; b++) {
       heap.f32(px, inSize).set(x.subarray(b * inSize, (b + 1) * inSize));
+      if (o.inputScale !== undefined) scaleImage(module, px, c, o.height * o.width, o.inputScale, b, pk);
       runCall(module, call, pd, px, py, ps, scratch);
       if (pz !== 0) {
         const s = module.exports.bl_f32_col2im_disjoint(py, pz, oc / (ka * ke), ka, ke, oh, ow);
@@ -325,7 +335,7 @@ export function conv2dF32(
     }
   } finally {
     heap.free(pd);
-    for (const p of [px, py, ps, pz]) if (p !== 0) heap.free(p);
+    for (const p of [px, py, ps, pz, pk]) if (p !== 0) heap.free(p);
   }
   return { data: out, dims: [batch, oc / (ka * ke), oh * ka, ow * ke], kernel: call.kernel };
 }

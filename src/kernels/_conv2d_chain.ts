@@ -2,6 +2,7 @@
 // there, planned and run by the one-call code of _conv2d.ts, so only the chain's input and output are copied.
 import type { KernelModule } from "./kernel_module.ts";
 import { configureGemmLoads } from "./_gemm_a_loads.ts";
+import { checkInputScale, scaleImage } from "./_input_scale.ts";
 import {
   type Conv2dF32Options,
   type ConvCall,
@@ -31,6 +32,8 @@ export interface Conv2dChainF32Options {
   batch?: number;
   /** Where to write the last step's output; a new array when omitted. */
   out?: Float32Array;
+  /** The first step's input scale, as {@link Conv2dF32Options.inputScale}. */
+  inputScale?: Float32Array;
 }
 
 /** The result of a convolution chain. */
@@ -86,9 +89,11 @@ export function conv2dChainF32(
   if (out.length !== batch * last.outSize) {
     throw new RangeError(`${fn}: out has ${out.length} elements, expected ${batch * last.outSize}`);
   }
+  const c = first.conv.inChannels;
+  if (o.inputScale !== undefined) checkInputScale(fn, o.inputScale, batch, c);
   const heap = module.heap;
   const pd = heap.alloc(calls.length * 64);
-  let pa = 0, pb = 0, ps = 0;
+  let pa = 0, pb = 0, ps = 0, pk = 0;
   try {
     // Each step gets its own scratch size (as conv2dF32 gives it), in one block big enough for all.
     const scratch = calls.map((call, i) => describe(module, `${fn} step ${i}`, call, pd + i * 64));
@@ -96,8 +101,10 @@ export function conv2dChainF32(
     pa = heap.alloc(size * 4);
     pb = heap.alloc(size * 4);
     ps = heap.alloc(Math.max(...scratch));
+    if (o.inputScale !== undefined) pk = heap.alloc(c * 4);
     for (let b = 0; b < batch; b++) {
       heap.f32(pa, first.inSize).set(x.subarray(b * first.inSize, (b + 1) * first.inSize));
+      if (o.inputScale !== undefined) scaleImage(module, pa, c, o.height * o.width, o.inputScale, b, pk);
       let [px, py] = [pa, pb];
       calls.forEach((call, i) => {
         runCall(module, call, pd + i * 64, px, py, ps, scratch[i]!);
@@ -107,7 +114,7 @@ export function conv2dChainF32(
     }
   } finally {
     heap.free(pd);
-    for (const p of [pa, pb, ps]) if (p !== 0) heap.free(p);
+    for (const p of [pa, pb, ps, pk]) if (p !== 0) heap.free(p);
   }
   return { data: out, dims: [batch, last.oc, last.oh, last.ow], kernels: calls.map((c) => c.kernel) };
 }

@@ -127,6 +127,7 @@ export interface KernelExports {
   bl_f32_winograd_weights_bytes(oc: number, ic: number): number;
   bl_f32_winograd_transform_weights(oc: number, ic: number, weights: number, out: number): number;
   bl_f32_gemm_set_vector_loads(on: number): number;
+  bl_f32_scale_planes(x: number, planes: number, plane: number, s: number): number;
   bl_f32_conv2d_winograd(
     desc: number,
     x: number,

@@ -19,6 +19,7 @@ import { Tensor } from "../../graph/tensor.ts";
 import type { Conv2dChainStep, Kernels } from "../../kernels/kernels.ts";
 import type { OpDefinition } from "../op.ts";
 import { type Absorbed, passThrough } from "./_fusion.ts";
+import { deferredChannelScale } from "./f32_channel_scale.ts";
 import { convCallGeometry, type F32ConvStep, requireFloat } from "./f32_fast_ops.ts";
 
 /** A Conv fast op that may join a chain: its packed step and the value its fused epilogue ends in. */
@@ -117,7 +118,14 @@ export function f32ConvChainOp(kernels: Kernels, def: OpDefinition, steps: reado
       const size = dims.reduce((a, b) => a * b, 1);
       // From the run's buffer pool: a fresh multi-MiB array costs several times its copy.
       const out = allocateForOverwrite("float32", size) as Float32Array;
-      const r = kernels.conv2dChainF32(x.data as Float32Array, calls, { batch, height, width, out });
+      const gate = deferredChannelScale(x);
+      const r = kernels.conv2dChainF32(x.data as Float32Array, calls, {
+        batch,
+        height,
+        width,
+        out,
+        ...(gate ? { inputScale: gate.scale } : {}),
+      });
       return [new Tensor("float32", r.data, r.dims)];
     },
   };

@@ -15,6 +15,7 @@ import type { Kernels, PreparedConv2d } from "../../kernels/kernels.ts";
 import { resolveWindow } from "../ops/nn/_window.ts";
 import { Attrs, type OpDefinition } from "../op.ts";
 import type { Epilogue, PreAffine } from "./_fusion.ts";
+import { deferredChannelScale } from "./f32_channel_scale.ts";
 
 /** Resolves a constant (an initializer of the graph or of an enclosing graph) by name. */
 export type ConstantLookup = (name: string) => Tensor | undefined;
@@ -138,6 +139,7 @@ export function f32ConvOp(kernels: Kernels, def: OpDefinition, step: F32ConvStep
       const x = requireFloat("Conv", xIn, 4);
       const g = convCallGeometry(x, kernel, attrs);
       const [batch, , height, width] = x.dims as [number, number, number, number];
+      const gate = deferredChannelScale(x);
       const r = kernels.conv2dF32(x.data as Float32Array, prepared, {
         batch,
         height,
@@ -148,6 +150,7 @@ export function f32ConvOp(kernels: Kernels, def: OpDefinition, step: F32ConvStep
         activation,
         // From the run's buffer pool: a fresh multi-MiB array costs several times its copy.
         out: allocateForOverwrite("float32", batch * oc * g.outShape[0]! * g.outShape[1]!) as Float32Array,
+        ...(gate ? { inputScale: gate.scale } : {}),
       });
       return [new Tensor("float32", r.data, r.dims)];
     },

@@ -37,6 +37,7 @@ import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
 import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
 import { f32MatMulOp } from "./f32_matmul_op.ts";
 import { applyConvChains, type ConvChainLink, convChains, epilogueEnd } from "./f32_conv_chain_op.ts";
+import { channelScaleBefore, f32ChannelScaleOp } from "./f32_channel_scale.ts";
 import { type ConstantLookup, f32ConvOp, f32ConvStep, f32GemmOp, floatConstant } from "./f32_fast_ops.ts";
 import { f32PoolOp } from "./f32_pool_ops.ts";
 import { f32RowBroadcastOp } from "./f32_row_broadcast_ops.ts";
@@ -204,6 +205,12 @@ export function buildFastOps(
       for (const { node: absorbed, input } of epi.absorbed) {
         ops.set(absorbed, passThrough(OPS.get(absorbed.op)!, input));
       }
+    }
+    // SE gates `Mul(x, s)` read only by an fp32 conv: applied to the conv's input in kernel memory.
+    const mul = OPS.get("Mul");
+    for (const node of links.keys()) {
+      const gate = mul ? channelScaleBefore(graph, node, readers, producers, ops) : undefined;
+      if (gate) ops.set(gate, f32ChannelScaleOp(mul!));
     }
     const conv = OPS.get("Conv");
     if ((options.chainConvs ?? true) && conv) {
