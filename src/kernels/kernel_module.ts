@@ -142,6 +142,39 @@ export interface KernelExports {
   ): number;
   bl_f32_softmax_rows(rows: number, n: number, x: number, y: number, scratch: number): number;
   bl_f32_max_exp_sum_rows(rows: number, n: number, x: number, scratch: number, maxSum: number): number;
+  bl_f32_maxpool2d(
+    planes: number,
+    h: number,
+    w: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    x: number,
+    y: number,
+  ): number;
+  bl_f32_avgpool2d(
+    planes: number,
+    h: number,
+    w: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    peh: number,
+    pew: number,
+    includePad: number,
+    x: number,
+    y: number,
+  ): number;
   bl_f32_dwconv2d_scratch(desc: number): number;
   bl_f32_dwconv2d(
     desc: number,

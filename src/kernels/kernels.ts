@@ -30,6 +30,7 @@ import {
 } from "./_qd8_gemm.ts";
 import type { KernelModule, WasmVariant } from "./kernel_module.ts";
 import { maxExpSumRowsF32, softmaxRowsF32 } from "./_softmax.ts";
+import { pool2dF32, type Pool2dGeometry, type Pool2dKind } from "./_pool.ts";
 import { qd8Conv2d, type Qd8Conv2dOptions } from "./_qd8_conv2d.ts";
 import { type NativeKernels, type NativeQcw, packNativeQcw } from "./native.ts";
 import type { QcwWeights } from "./ref/qd8_f32_qcw_gemm_ref.ts";
@@ -45,6 +46,8 @@ export type {
   Conv2dResult,
   GemmF32Options,
   PackF32GemmOptions,
+  Pool2dGeometry,
+  Pool2dKind,
   PrepareConv2dOptions,
   Qd8Conv2dOptions,
   Qd8GemmOptions,
@@ -76,6 +79,10 @@ export interface KernelNames {
   qd8Im2row: string;
   /** e.g. `f32-softmax-rows-relaxed`: Softmax (and LogSoftmax's row sums) over contiguous rows. */
   softmax: string;
+  /** e.g. `f32-maxpool2d-chw-relaxed`: 2-D MaxPool, the TypeScript fast path's bits. */
+  maxPool2d: string;
+  /** e.g. `f32-avgpool2d-chw-relaxed`: 2-D AveragePool, the TypeScript fast path's bits. */
+  averagePool2d: string;
 }
 
 /** Options of the {@link Kernels} constructor. */
@@ -106,6 +113,8 @@ export function kernelNames(module: KernelModule, native?: NativeKernels): Kerne
     conv2dWinograd: `f32-conv2d-winograd-2x2-${v}`,
     qd8Im2row: `f32-qd8-im2row-${v}`,
     softmax: `f32-softmax-rows-${v}`,
+    maxPool2d: `f32-maxpool2d-chw-${v}`,
+    averagePool2d: `f32-avgpool2d-chw-${v}`,
   };
 }
 
@@ -252,6 +261,16 @@ export class Kernels {
   maxExpSumRowsF32(x: Float32Array, n: number): Float64Array {
     this.#ran.add(this.names.softmax);
     return maxExpSumRowsF32(this.module, this.names.softmax, x, n);
+  }
+
+  /**
+   * 2-D MaxPool or AveragePool of NCHW float32 planes (no dilation), with the bits of the TypeScript fast
+   * path (`src/runtime/fast/f32_pool_ops.ts`, equal to the reference kernels) on every build.
+   */
+  pool2dF32(kind: Pool2dKind, x: Float32Array, geometry: Pool2dGeometry, out?: Float32Array): Float32Array {
+    const name = kind.op === "max" ? this.names.maxPool2d : this.names.averagePool2d;
+    this.#ran.add(name);
+    return pool2dF32(this.module, name, kind, x, geometry, out);
   }
 
   /**

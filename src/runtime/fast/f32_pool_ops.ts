@@ -3,11 +3,21 @@
  * AveragePool without dilation, and nearest Resize of the two spatial axes. Each computes exactly what
  * the reference kernel computes (same taps, same float64 sums in the same order, same index maps) in
  * tight monomorphic loops; other dtypes, ranks and forms run the reference kernel.
+ *
+ * With the wasm kernels loaded (a SIMD build), 2-D MaxPool and AveragePool calls of at least
+ * {@link WASM_POOL_MIN_OUTPUTS} outputs run in `kernels/src/f32_pool.rs` (whole windows four outputs per
+ * vector, each lane its own window with the same taps in the same order; borders scalar), with these loops'
+ * bits on every build (tests/kernels/f32_pool.test.ts). Measured (one process, interleaved, medians of 25
+ * rounds; copies and geometry included; time ratio wasm / TypeScript, SIMD128 build): cls's MaxPool
+ * [1,200,2,96] 0.41 under Deno, 0.61 under Bun; rec's AveragePool [1,480,3,80] 0.29 / 0.49; 40–640 outputs
+ * 0.35–0.6 under Deno, 0.63–0.89 under Bun; 4–32 outputs 0.5–0.7 under Deno but 1.05–1.6 under Bun (hence the
+ * threshold). The scalar build is slower than these loops above ~600 outputs (1.1–1.9×), so it keeps them.
  * @module
  */
 import { allocateForOverwrite } from "../../graph/dtype.ts";
 import type { Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
+import type { Kernels, Pool2dGeometry } from "../../kernels/kernels.ts";
 import { nearestMaps } from "../ops/nn/_resize_kernels.ts";
 import { type AxisTaps, axisTaps } from "../ops/nn/pool.ts";
 import { resolveWindow } from "../ops/nn/_window.ts";
@@ -15,6 +25,9 @@ import { resizePlan } from "../ops/nn/resize.ts";
 import type { Attrs, KernelContext, OpDefinition } from "../op.ts";
 
 const LOWEST_F32 = -3.4028234663852886e38;
+
+/** Fewest outputs a 2-D pooling call sends to the wasm kernels: below it the copies cost more. */
+export const WASM_POOL_MIN_OUTPUTS = 64;
 
 /**
  * Each plane's mean, its float64 sum taken in the reference's order; four planes at a time, so four
@@ -48,35 +61,81 @@ function globalAveragePoolF32(x: Tensor): Tensor {
   return new Tensor("float32", out, [n, c, ...x.dims.slice(2).map(() => 1)]);
 }
 
-/** 2-D MaxPool / AveragePool of a float32 NCHW tensor, or undefined when the node is another form. */
-function pool2d(max: boolean, x: Tensor, attrs: Attrs): Tensor | undefined {
-  if (x.type !== "float32" || x.dims.length !== 4) return undefined;
+/**
+ * The wasm kernels' geometry of a 2-D MaxPool / AveragePool (attributes `attrs`) of an NCHW input of shape
+ * `dims`, or undefined when the node is another form (not rank 4, not 2-D, dilated).
+ *
+ * @example
+ * ```ts
+ * import { Attrs } from "../op.ts";
+ * import { pool2dGeometry } from "./f32_pool_ops.ts";
+ * const attrs = new Attrs({ kernel_shape: { kind: "ints", value: [2, 2] }, strides: { kind: "ints", value: [2, 2] } });
+ * const g = pool2dGeometry([1, 200, 2, 96], attrs);
+ * if (g?.oh !== 1 || g.ow !== 48 || g.planes !== 200) throw new Error("geometry");
+ * ```
+ */
+export function pool2dGeometry(dims: readonly number[], attrs: Attrs): Required<Pool2dGeometry> | undefined {
+  if (dims.length !== 4) return undefined;
   const kernel = attrs.ints("kernel_shape") ?? [];
   if (kernel.length !== 2 || attrs.ints("dilations", [1, 1]).some((d) => d !== 1)) return undefined;
-  const win = resolveWindow(x.dims.slice(2), kernel, attrs, {
+  const win = resolveWindow(dims.slice(2), kernel, attrs, {
     ceilMode: attrs.int("ceil_mode", 0) !== 0,
     sameFromUndilatedKernel: true,
   });
-  const [n, c, h, w] = x.dims as [number, number, number, number];
+  const [n, c, h, w] = dims as [number, number, number, number];
   const [oh, ow] = win.outShape as [number, number];
   const [kh, kw] = kernel as [number, number];
-  const geometry: PoolGeometry = {
+  return {
     planes: n * c,
     h,
     w,
-    th: axisTaps(h, oh, kh, win.strides[0]!, 1, win.padsBegin[0]!, win.padsEnd[0]!),
-    tw: axisTaps(w, ow, kw, win.strides[1]!, 1, win.padsBegin[1]!, win.padsEnd[1]!),
+    oh,
+    ow,
+    kh,
+    kw,
     sh: win.strides[0]!,
     sw: win.strides[1]!,
     ph: win.padsBegin[0]!,
     pw: win.padsBegin[1]!,
+    padEndH: win.padsEnd[0]!,
+    padEndW: win.padsEnd[1]!,
   };
+}
+
+/** 2-D MaxPool / AveragePool of a float32 NCHW tensor, or undefined when the node is another form. */
+function pool2d(max: boolean, x: Tensor, attrs: Attrs, kernels: Kernels | undefined): Tensor | undefined {
+  if (x.type !== "float32") return undefined;
+  const k = pool2dGeometry(x.dims, attrs);
+  if (k === undefined) return undefined;
+  const { planes, h, w, oh, ow, kh, kw } = k;
+  const [n, c] = x.dims as [number, number];
   const xd = x.data as Float32Array;
-  const out = allocateForOverwrite("float32", n * c * oh * ow) as Float32Array;
+  const out = allocateForOverwrite("float32", planes * oh * ow) as Float32Array;
+  const includePad = attrs.int("count_include_pad", 0) !== 0;
+  if (kernels !== undefined && wasmPays(kernels, k)) {
+    kernels.pool2dF32(max ? { op: "max" } : { op: "average", includePad }, xd, k, out);
+    return new Tensor("float32", out, [n, c, oh, ow]);
+  }
+  const geometry: PoolGeometry = {
+    planes: n * c,
+    h,
+    w,
+    th: axisTaps(h, oh, kh, k.sh, 1, k.ph, k.padEndH),
+    tw: axisTaps(w, ow, kw, k.sw, 1, k.pw, k.padEndW),
+    sh: k.sh,
+    sw: k.sw,
+    ph: k.ph,
+    pw: k.pw,
+  };
   if (max && kh === 2 && kw === 2 && fullWindows(geometry, 2, 2)) maxPool2x2(xd, out, geometry);
   else if (max) maxPool2d(xd, out, geometry);
-  else averagePool2d(xd, out, geometry, attrs.int("count_include_pad", 0) !== 0);
+  else averagePool2d(xd, out, geometry, includePad);
   return new Tensor("float32", out, [n, c, oh, ow]);
+}
+
+/** True when the wasm kernel is expected to beat the TypeScript loops on `g` (see the module docs). */
+function wasmPays(kernels: Kernels, g: Required<Pool2dGeometry>): boolean {
+  return kernels.variant !== "scalar" && g.planes * g.oh * g.ow >= WASM_POOL_MIN_OUTPUTS && g.oh > 0 && g.ow > 0;
 }
 
 /** Where a 2-D pooling window reads: planes of `h × w`, per-axis taps, strides and leading pads. */
@@ -237,7 +296,7 @@ function resizeNearestF32(inputs: readonly (Tensor | undefined)[], attrs: Attrs,
 }
 
 /** The fast pooling/resize op for `node` (falling back to `def` per call), or undefined for other ops. */
-export function f32PoolOp(node: Node, def: OpDefinition): OpDefinition | undefined {
+export function f32PoolOp(node: Node, def: OpDefinition, kernels?: Kernels): OpDefinition | undefined {
   let fast: (inputs: readonly (Tensor | undefined)[], attrs: Attrs, ctx: KernelContext) => Tensor | undefined;
   switch (node.op) {
     case "GlobalAveragePool":
@@ -245,10 +304,10 @@ export function f32PoolOp(node: Node, def: OpDefinition): OpDefinition | undefin
       break;
     case "MaxPool":
       if (node.outputs.length !== 1) return undefined;
-      fast = ([x], attrs) => pool2d(true, x!, attrs);
+      fast = ([x], attrs) => pool2d(true, x!, attrs, kernels);
       break;
     case "AveragePool":
-      fast = ([x], attrs) => pool2d(false, x!, attrs);
+      fast = ([x], attrs) => pool2d(false, x!, attrs, kernels);
       break;
     case "Resize":
       fast = resizeNearestF32;

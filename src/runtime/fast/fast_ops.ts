@@ -224,7 +224,8 @@ export function buildFastOps(
       for (const a of Object.values(node.attributes)) if (a.kind === "graph") rest(a.value);
       const def = OPS.get(node.op);
       if (ops.has(node) || !def) continue;
-      const fast = f32ElementwiseFastOp(node, def) ?? f32PoolOp(node, def) ?? f32SoftmaxOp(node, def, kernels) ??
+      const fast = f32ElementwiseFastOp(node, def) ?? f32PoolOp(node, def, kernels) ??
+        f32SoftmaxOp(node, def, kernels) ??
         f32LayerNormOp(node, def) ?? f32MatMulOp(node, def, kernels);
       if (fast) ops.set(node, fast);
     }

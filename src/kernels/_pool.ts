@@ -1,0 +1,106 @@
+// fp32 NCHW 2-D MaxPool and AveragePool without dilation (kernels/src/f32_pool.rs): the bits of the TypeScript
+// fast path (src/runtime/fast/f32_pool_ops.ts) on every build. One block of kernel memory per call holds the
+// input and, after it, the output.
+import type { KernelModule } from "./kernel_module.ts";
+
+/** The shape of a 2-D pooling call: `planes` planes of `h × w` pooled to `oh × ow`. */
+export interface Pool2dGeometry {
+  /** Batch × channels. */
+  planes: number;
+  /** Input height. */
+  h: number;
+  /** Input width. */
+  w: number;
+  /** Output height (the caller's ceil mode and padding already applied). */
+  oh: number;
+  /** Output width. */
+  ow: number;
+  /** Window height. */
+  kh: number;
+  /** Window width. */
+  kw: number;
+  /** Vertical stride. */
+  sh: number;
+  /** Horizontal stride. */
+  sw: number;
+  /** Leading (top) padding. */
+  ph: number;
+  /** Leading (left) padding. */
+  pw: number;
+  /** Trailing (bottom) padding: only `count_include_pad` reads it. @default 0 */
+  padEndH?: number;
+  /** Trailing (right) padding: only `count_include_pad` reads it. @default 0 */
+  padEndW?: number;
+}
+
+/** Which pooling, and for AveragePool whether padded taps count in the divisor. */
+export type Pool2dKind = { op: "max" } | { op: "average"; includePad: boolean };
+
+const FIELDS = ["planes", "h", "w", "oh", "ow", "kh", "kw", "sh", "sw", "ph", "pw", "padEndH", "padEndW"] as const;
+
+function describe(g: Pool2dGeometry): string {
+  return FIELDS.map((f) => `${f}=${g[f] ?? 0}`).join(", ");
+}
+
+/**
+ * Pools `x` (`planes · h · w` floats, NCHW) into `out` (a new array when omitted) with the wasm kernel
+ * `name` of `module`. Throws `RangeError` when the lengths do not match the geometry and `KernelError` when
+ * the kernel rejects it (a zero size, kernel or stride).
+ */
+export function pool2dF32(
+  module: KernelModule,
+  name: string,
+  kind: Pool2dKind,
+  x: Float32Array,
+  g: Pool2dGeometry,
+  out?: Float32Array,
+): Float32Array {
+  for (const f of FIELDS) {
+    const v = g[f] ?? 0;
+    if (!Number.isInteger(v) || v < 0) {
+      throw new RangeError(`pool2dF32 (${name}): ${f} must be a non-negative integer, got ${v} (${describe(g)})`);
+    }
+  }
+  const inputs = g.planes * g.h * g.w, outputs = g.planes * g.oh * g.ow;
+  if (x.length !== inputs) {
+    throw new RangeError(
+      `pool2dF32 (${name}): x has ${x.length} elements, the geometry needs ${inputs} (${describe(g)})`,
+    );
+  }
+  const y = out ?? new Float32Array(outputs);
+  if (y.length !== outputs) {
+    throw new RangeError(`pool2dF32 (${name}): out has ${y.length} elements, expected ${outputs} (${describe(g)})`);
+  }
+  const heap = module.heap;
+  const px = heap.alloc(4 * (inputs + outputs));
+  try {
+    heap.f32(px, inputs).set(x);
+    const py = px + 4 * inputs;
+    const e = module.exports;
+    const status = kind.op === "max"
+      ? e.bl_f32_maxpool2d(g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, px, py)
+      : e.bl_f32_avgpool2d(
+        g.planes,
+        g.h,
+        g.w,
+        g.oh,
+        g.ow,
+        g.kh,
+        g.kw,
+        g.sh,
+        g.sw,
+        g.ph,
+        g.pw,
+        g.padEndH ?? 0,
+        g.padEndW ?? 0,
+        kind.includePad ? 1 : 0,
+        px,
+        py,
+      );
+    module.check(status, name, () => describe(g));
+    y.set(heap.f32(py, outputs));
+  } finally {
+    heap.free(px);
+  }
+  return y;
+}
