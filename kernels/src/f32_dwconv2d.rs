@@ -1,7 +1,9 @@
 //! Direct depthwise convolution (`group == c == oc`) on NCHW images (one image), geometry from
 //! [`ConvDesc`]. The scratch plane is zeroed once per call (the padding is the same for every channel);
 //! each channel then overwrites only the plane rows and columns that come from its input (for stride 2
-//! across, rows are split into even and odd columns so every tap reads consecutive floats).
+//! across, rows are split into even and odd columns so every tap reads consecutive floats). Taps on
+//! padding rows are skipped, as the reference skips them (on PP-OCR cls's 2- and 3-row maps with 5×5
+//! kernels most rows of a window are padding); taps on padding columns are summed as zeros.
 //!
 //! SIMD builds run every undilated window with stride 1 or 2 across (any size, any stride down) in
 //! blocks of 16, 8 or 4 columns of one output row, or of two with stride 1 down (eight independent
@@ -22,6 +24,7 @@ use crate::activation::{self, Act};
 #[cfg(target_feature = "simd128")]
 use crate::f32_gemm::madd;
 use crate::f32_conv2d::ConvDesc;
+use crate::f32_dw_rows::{copy_row, split_row};
 
 /// Depthwise convolution (`group == c == oc`): `weights` is `[c][kh][kw]`; `scratch` holds
 /// [`ConvDesc::dw_scratch`] floats. Per output: bias, then the taps in `ky`, `kx` order (a multiply and an
@@ -64,12 +67,12 @@ pub unsafe fn dwconv2d(d: &ConvDesc, x: *const f32, weights: *const f32, bias: *
         {
             if dh == 1 && dw == 1 && (sw == 1 || sw == 2) {
                 match (sw, kw) {
-                    (1, 3) => dw_plane::<1, 3>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
-                    (1, 5) => dw_plane::<1, 5>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
-                    (1, _) => dw_plane::<1, 0>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
-                    (_, 3) => dw_plane::<2, 3>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
-                    (_, 5) => dw_plane::<2, 5>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
-                    _ => dw_plane::<2, 0>(scratch, pw, kh, kw, sh, wc, b, oc, oh, ow, act),
+                    (1, 3) => dw_plane::<1, 3>(scratch, pw, (y0, y1), kh, kw, sh, wc, b, oc, oh, ow, act),
+                    (1, 5) => dw_plane::<1, 5>(scratch, pw, (y0, y1), kh, kw, sh, wc, b, oc, oh, ow, act),
+                    (1, _) => dw_plane::<1, 0>(scratch, pw, (y0, y1), kh, kw, sh, wc, b, oc, oh, ow, act),
+                    (_, 3) => dw_plane::<2, 3>(scratch, pw, (y0, y1), kh, kw, sh, wc, b, oc, oh, ow, act),
+                    (_, 5) => dw_plane::<2, 5>(scratch, pw, (y0, y1), kh, kw, sh, wc, b, oc, oh, ow, act),
+                    _ => dw_plane::<2, 0>(scratch, pw, (y0, y1), kh, kw, sh, wc, b, oc, oh, ow, act),
                 }
                 continue;
             }
@@ -82,6 +85,9 @@ pub unsafe fn dwconv2d(d: &ConvDesc, x: *const f32, weights: *const f32, bias: *
             while ox + 4 <= ow {
                 let mut acc = f32x4_splat(b);
                 for ky in 0..kh {
+                    if !(y0..y1).contains(&(oy * sh + ky * dh)) {
+                        continue;
+                    }
                     let srow = base.add(ky * dh * pw + ox * sw);
                     for kx in 0..kw {
                         let wv = f32x4_splat(*wc.add(ky * kw + kx));
@@ -104,6 +110,9 @@ pub unsafe fn dwconv2d(d: &ConvDesc, x: *const f32, weights: *const f32, bias: *
             while ox < ow {
                 let mut acc = b;
                 for ky in 0..kh {
+                    if !(y0..y1).contains(&(oy * sh + ky * dh)) {
+                        continue;
+                    }
                     for kx in 0..kw {
                         acc += *wc.add(ky * kw + kx) * *base.add(ky * dh * pw + ox * sw + kx * dw);
                     }
@@ -112,70 +121,6 @@ pub unsafe fn dwconv2d(d: &ConvDesc, x: *const f32, weights: *const f32, bias: *
                 ox += 1;
             }
         }
-    }
-}
-
-/// Copies `n` floats (SIMD builds: vector moves, the last four again if `n` is not a multiple of 4).
-#[inline(always)]
-unsafe fn copy_row(src: *const f32, dst: *mut f32, n: usize) {
-    #[cfg(target_feature = "simd128")]
-    if n >= 4 {
-        let mut i = 0;
-        while i + 4 <= n {
-            v128_store(dst.add(i) as *mut v128, v128_load(src.add(i) as *const v128));
-            i += 4;
-        }
-        if i < n {
-            v128_store(dst.add(n - 4) as *mut v128, v128_load(src.add(n - 4) as *const v128));
-        }
-        return;
-    }
-    core::ptr::copy_nonoverlapping(src, dst, n);
-}
-
-/// Writes one input row into a split plane row (`pw` padded columns, the padding already zero): input
-/// column `i` lands at padded column `p = x0 + i` (for `p < x1`), stored at `dst[p / 2]` if `p` is even,
-/// at `dst[pw / 2 + p / 2]` if odd.
-unsafe fn split_row(src: *const f32, dst: *mut f32, pw: usize, x0: usize, x1: usize) {
-    let half = pw / 2;
-    // An odd `pw` leaves its last column out of both halves (no output reads it).
-    let n = x1.min(2 * half).saturating_sub(x0);
-    if n == 0 {
-        return;
-    }
-    // Where input columns 2j and 2j + 1 go: e[j] and o[j].
-    let (e, o) = if x0 % 2 == 0 {
-        (dst.add(x0 / 2), dst.add(half + x0 / 2))
-    } else {
-        (dst.add(half + x0 / 2), dst.add(x0 / 2 + 1))
-    };
-    let mut i = 0;
-    #[cfg(target_feature = "simd128")]
-    if n >= 8 {
-        let pair = |i: usize| {
-            let lo = v128_load(src.add(i) as *const v128);
-            let hi = v128_load(src.add(i + 4) as *const v128);
-            v128_store(e.add(i / 2) as *mut v128, i32x4_shuffle::<0, 2, 4, 6>(lo, hi));
-            v128_store(o.add(i / 2) as *mut v128, i32x4_shuffle::<1, 3, 5, 7>(lo, hi));
-        };
-        while i + 8 <= n {
-            pair(i);
-            i += 8;
-        }
-        // The last columns again from an even start (same values), then at most one column.
-        if i < n {
-            i = (n - 8) & !1;
-            pair(i);
-            i += 8;
-        }
-    }
-    while i < n {
-        if i % 2 == 0 {
-            *e.add(i / 2) = *src.add(i);
-        } else {
-            *o.add(i / 2) = *src.add(i);
-        }
-        i += 1;
     }
 }
 
@@ -192,6 +137,7 @@ unsafe fn split_row(src: *const f32, dst: *mut f32, pw: usize, x0: usize, x1: us
 unsafe fn dw_plane<const S: usize, const KW: usize>(
     plane: *const f32,
     pw: usize,
+    rows: (usize, usize),
     kh: usize,
     kw: usize,
     sh: usize,
@@ -203,17 +149,17 @@ unsafe fn dw_plane<const S: usize, const KW: usize>(
     act: &Act,
 ) {
     let fused = act.code == activation::ACT_HARDSWISH_AFFINE;
-    let g = Rows { pw, half: pw / 2, kh, kw, wc, bias: b, ow, act: *act, fused };
+    let g = Rows { pw, half: pw / 2, rows, kh, kw, wc, bias: b, ow, act: *act, fused };
     let mut oy = 0;
     while sh == 1 && oy + 2 <= oh {
-        dw_rows::<S, 2, KW>(&g, plane.add(oy * pw), out.add(oy * ow));
+        dw_rows::<S, 2, KW>(&g, plane, oy, out.add(oy * ow));
         if !fused {
             act_pass(out.add(oy * ow), 2 * ow, act);
         }
         oy += 2;
     }
     while oy < oh {
-        dw_rows::<S, 1, KW>(&g, plane.add(oy * sh * pw), out.add(oy * ow));
+        dw_rows::<S, 1, KW>(&g, plane, oy * sh, out.add(oy * ow));
         if !fused {
             act_pass(out.add(oy * ow), ow, act);
         }
@@ -221,12 +167,14 @@ unsafe fn dw_plane<const S: usize, const KW: usize>(
     }
 }
 
-/// What every block of one channel shares: plane row pitch and split offset, kernel size, weights, bias,
-/// output width and the activation (`fused`: applied by the blocks before their stores).
+/// What every block of one channel shares: plane row pitch and split offset, the input rows, kernel size,
+/// weights, bias, output width and the activation (`fused`: applied by the blocks before their stores).
 #[cfg(target_feature = "simd128")]
 struct Rows {
     pw: usize,
     half: usize,
+    /// Plane rows `[start, end)` that hold input rows (the others are padding, their taps skipped).
+    rows: (usize, usize),
     kh: usize,
     kw: usize,
     wc: *const f32,
@@ -236,29 +184,32 @@ struct Rows {
     fused: bool,
 }
 
-/// `R` output rows (1, or 2 with stride 1 down) starting at plane row `base` into `out` (rows `ow`
-/// apart), the activation applied only if `fused`: blocks of 16 columns, then one of 8 and one of 4,
+/// `R` output rows (1, or 2 with stride 1 down) whose windows start at plane row `py` into `out` (rows
+/// `ow` apart), the activation applied only if `fused`: blocks of 16 columns, then one of 8 and one of 4,
 /// then the last four columns again if the width is not a multiple of 4 (rows narrower than 4 go one
 /// output at a time).
 #[cfg(target_feature = "simd128")]
 #[inline(never)]
-unsafe fn dw_rows<const S: usize, const R: usize, const KW: usize>(g: &Rows, base: *const f32, out: *mut f32) {
+unsafe fn dw_rows<const S: usize, const R: usize, const KW: usize>(g: &Rows, plane: *const f32, py: usize, out: *mut f32) {
     let ow = g.ow;
+    let base = plane.add(py * g.pw);
+    // Which of the plane rows `py + r` (r = 0..kh + R - 1) hold input: padding rows are skipped.
+    let live = |r: usize| (g.rows.0..g.rows.1).contains(&(py + r));
     let mut ox = 0;
     while ox + 16 <= ow {
-        dw_block::<S, R, 4, KW>(g, base, out, ox);
+        dw_block::<S, R, 4, KW>(g, base, &live, out, ox);
         ox += 16;
     }
     if ox + 8 <= ow {
-        dw_block::<S, R, 2, KW>(g, base, out, ox);
+        dw_block::<S, R, 2, KW>(g, base, &live, out, ox);
         ox += 8;
     }
     if ox + 4 <= ow {
-        dw_block::<S, R, 1, KW>(g, base, out, ox);
+        dw_block::<S, R, 1, KW>(g, base, &live, out, ox);
         ox += 4;
     }
     if ox < ow && ow >= 4 {
-        dw_block::<S, R, 1, KW>(g, base, out, ow - 4);
+        dw_block::<S, R, 1, KW>(g, base, &live, out, ow - 4);
         return;
     }
     for r in 0..R {
@@ -266,6 +217,9 @@ unsafe fn dw_rows<const S: usize, const R: usize, const KW: usize>(g: &Rows, bas
         for x in ox..ow {
             let mut acc = g.bias;
             for ky in 0..g.kh {
+                if !live(r + ky) {
+                    continue;
+                }
                 for kx in 0..g.kw {
                     acc += *g.wc.add(ky * g.kw + kx) * *srow.add(ky * g.pw + x + col::<S>(kx, g.half));
                 }
@@ -281,7 +235,13 @@ unsafe fn dw_rows<const S: usize, const R: usize, const KW: usize>(g: &Rows, bas
 /// weight row `r - 1` (if `r >= 1`), so each output still sums its taps in `ky`, `kx` order.
 #[cfg(target_feature = "simd128")]
 #[inline(always)]
-unsafe fn dw_block<const S: usize, const R: usize, const V: usize, const KW: usize>(g: &Rows, base: *const f32, out: *mut f32, ox: usize) {
+unsafe fn dw_block<const S: usize, const R: usize, const V: usize, const KW: usize>(
+    g: &Rows,
+    base: *const f32,
+    live: &impl Fn(usize) -> bool,
+    out: *mut f32,
+    ox: usize,
+) {
     let (kh, kw, wc) = (g.kh, g.kw, g.wc);
     let bias = f32x4_splat(g.bias);
     let mut a0 = [bias; V];
@@ -289,18 +249,22 @@ unsafe fn dw_block<const S: usize, const R: usize, const V: usize, const KW: usi
     let srow = |r: usize| base.add(r * g.pw + ox);
     let mut r = 0;
     if R == 2 {
-        taps::<S, V, KW>(&mut a0, srow(0), wc, kw, g.half);
+        if live(0) {
+            taps::<S, V, KW>(&mut a0, srow(0), wc, kw, g.half);
+        }
         r = 1;
     }
     while r < kh {
-        if R == 2 {
-            taps2::<S, V, KW>(&mut a0, &mut a1, srow(r), wc.add(r * kw), wc.add((r - 1) * kw), kw, g.half);
-        } else {
-            taps::<S, V, KW>(&mut a0, srow(r), wc.add(r * kw), kw, g.half);
+        if live(r) {
+            if R == 2 {
+                taps2::<S, V, KW>(&mut a0, &mut a1, srow(r), wc.add(r * kw), wc.add((r - 1) * kw), kw, g.half);
+            } else {
+                taps::<S, V, KW>(&mut a0, srow(r), wc.add(r * kw), kw, g.half);
+            }
         }
         r += 1;
     }
-    if R == 2 {
+    if R == 2 && live(kh) {
         taps::<S, V, KW>(&mut a1, srow(kh), wc.add((kh - 1) * kw), kw, g.half);
     }
     if g.fused {

@@ -16,6 +16,7 @@ mod exports_softmax;
 mod exports_winograd;
 mod f32_col2im;
 mod f32_conv2d;
+mod f32_dw_rows;
 mod f32_dwconv2d;
 mod f32_gemm;
 mod f32_gemm_a4;

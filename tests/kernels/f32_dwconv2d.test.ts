@@ -127,6 +127,24 @@ for (const variant of availableVariants()) {
   });
 }
 
+for (const variant of availableVariants()) {
+  test(`f32-dwconv2d (${variant}) skips the taps on padding rows, as the reference does`, async () => {
+    // PP-OCR cls's shape at few channels: 2 rows, 5×5, pads 2. Weight rows 0 and 4 only ever meet padding
+    // rows: made infinite, a summed zero tap would give NaN (∞·0); skipped, the outputs are the reference's.
+    const kernels = await kernelsFor(variant);
+    const g: Dw = { c: 3, h: 2, w: 21, k: [5, 5], p: [2, 2, 2, 2] };
+    const wt = randomF32(g.c * 25, 42);
+    for (let ch = 0; ch < g.c; ch++) {
+      for (const kx of [0, 1, 2, 3, 4]) wt[ch * 25 + kx] = wt[ch * 25 + 20 + kx] = Infinity;
+    }
+    const x = randomF32(g.c * g.h * g.w, 43, -2, 2), bias = randomF32(g.c, 44);
+    using conv = kernels.prepareConv2dF32(wt, { outChannels: g.c, inChannels: g.c, kernel: g.k, group: g.c, bias });
+    const y = kernels.conv2dF32(x, conv, { height: g.h, width: g.w, pads: g.p! }).data;
+    expect(y.every(Number.isFinite)).toBe(true);
+    expectWithin(y, f32Conv2dRef(x, wt, bias, geometry(g), "none"), F32_ACCUMULATION, "padding rows skipped");
+  });
+}
+
 const variants = availableVariants();
 describe("f32-dwconv2d simd128 vs scalar", () => {
   test.skipIf(!variants.includes("simd128") || !variants.includes("scalar"))(
