@@ -81,9 +81,12 @@ export class InferenceSession {
   readonly #fastOps: KernelOverrides;
   readonly #profile: NodeProfile | undefined;
   readonly #runOps: KernelOverrides;
+  /** The graph outputs the fast ops were planned for (a fused node may pass its input through). */
+  readonly #plannedOutputs: string;
 
   private constructor(model: Model, kernels?: Kernels, fastOps: KernelOverrides = new Map(), profile = false) {
     this.model = model;
+    this.#plannedOutputs = outputKey(model);
     this.#opset = model.opsets[""] ?? model.opsets["ai.onnx"] ?? 0;
     this.#kernels = kernels;
     this.#fastOps = fastOps;
@@ -205,6 +208,14 @@ export class InferenceSession {
         throw new InputError(name, `Unknown input "${name}"; the model takes: ${this.inputNames.join(", ")}`);
       }
     }
+    if (this.#fastOps.size > 0 && outputKey(this.model) !== this.#plannedOutputs) {
+      throw new TypeError(
+        `The model's outputs changed after the session was created (now: ${
+          graph.outputs.map((o) => o.name).join(", ")
+        }); ` +
+          'its fused kernels were planned for the old ones: create a new session, or use kernels: "reference"',
+      );
+    }
     this.#profile?.countRun();
     const outputs = executeGraph(graph, values, this.#opset, undefined, this.#runOps);
     return Object.fromEntries(graph.outputs.map((o, i) => [o.name, outputs[i]!]));
@@ -229,6 +240,11 @@ async function sessionKernels(memory: "normal" | "low", precision: "exact" | "fa
     }
   }
   return undefined;
+}
+
+/** The graph's output names, as one string. */
+function outputKey(model: Model): string {
+  return model.graph.outputs.map((o) => o.name).join("\u0000");
 }
 
 function checkFeed(info: ValueInfo, t: Tensor): void {

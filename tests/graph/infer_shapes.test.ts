@@ -10,7 +10,9 @@ import { zooPath } from "../zoo/zoo.ts";
 
 for (const name of ZOO_MODELS) {
   test(`inferShapes() agrees with the executed shapes of ${name}`, async () => {
-    const session = await InferenceSession.create(zooPath(name));
+    // Reference kernels: the fast ops are planned for the declared outputs (a fused or chained node may pass
+    // its input through), so exposing every value afterwards is only sound without them.
+    const session = await InferenceSession.create(zooPath(name), { kernels: "reference" });
     const graph = session.model.graph;
     const feeds = zooFeeds(name);
     const dims: Record<string, number> = {};

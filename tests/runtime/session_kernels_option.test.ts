@@ -35,3 +35,16 @@ describe("session kernels option", () => {
     expect(session.kernels).toEqual([]);
   });
 });
+
+test("a session whose model's outputs change after creation refuses to run with its fused kernels", async () => {
+  const session = await InferenceSession.create(zooPath("ppocr_cls"));
+  const graph = session.model.graph;
+  const declared = graph.outputs;
+  graph.outputs = [...declared, { name: graph.nodes[3]!.outputs[0]!, dtype: undefined, shape: undefined }];
+  try {
+    expect(() => session.runSync(zooFeeds("ppocr_cls"))).toThrow(/outputs changed after the session was created/);
+  } finally {
+    graph.outputs = declared;
+  }
+  expect(Object.keys(session.runSync(zooFeeds("ppocr_cls")))).toEqual(declared.map((o) => o.name));
+});
