@@ -1,5 +1,6 @@
 // Terse graph builders the tests share.
-import type { Attribute, Node } from "../src/graph/graph.ts";
+import type { Attribute, Model, Node } from "../src/graph/graph.ts";
+import type { Tensor } from "../src/graph/tensor.ts";
 
 /** A default-domain node named after its first output. */
 export function node(
@@ -9,4 +10,35 @@ export function node(
   attributes: Record<string, Attribute> = {},
 ): Node {
   return { name: `${op}_${outputs[0]}`, op, domain: "", inputs, outputs, attributes };
+}
+
+/**
+ * A model (opset 13 unless given) whose graph runs `nodes`, takes the float32 `inputs` (shapes left open)
+ * and returns `outputs`.
+ */
+export function graphModel(
+  nodes: Node[],
+  o: {
+    inputs: string[];
+    outputs: string[];
+    initializers?: Record<string, Tensor> | Map<string, Tensor>;
+    opset?: number;
+  },
+): Model {
+  const init = o.initializers ?? {};
+  return {
+    irVersion: 8,
+    opsets: { "": o.opset ?? 13 },
+    producer: { name: "bitloop-tests", version: "0" },
+    metadata: {},
+    graph: {
+      name: "test",
+      inputs: o.inputs.map((name) => ({ name, dtype: "float32", shape: undefined })),
+      outputs: o.outputs.map((name) => ({ name, dtype: undefined, shape: undefined })),
+      initializers: init instanceof Map ? init : new Map(Object.entries(init)),
+      quantized: new Map(),
+      nodes,
+      valueInfo: new Map(),
+    },
+  };
 }

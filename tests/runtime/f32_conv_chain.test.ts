@@ -3,7 +3,7 @@
 // step runs the same kernel on the same values), on hand-built graphs (1×1, depthwise, strided, padded,
 // auto_pad, batch 2, fused epilogues) and on the PP-OCR models; the forms that must not chain keep one op per conv.
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { Attribute, Graph, Model, Node } from "../../src/graph/graph.ts";
+import type { Attribute, Model, Node } from "../../src/graph/graph.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
 import { loadKernels } from "../../src/kernels/dispatch.ts";
 import type { Kernels } from "../../src/kernels/kernels.ts";
@@ -12,7 +12,7 @@ import { buildFastOps } from "../../src/runtime/fast/fast_ops.ts";
 import { Attrs } from "../../src/runtime/op.ts";
 import { InferenceSession } from "../../src/runtime/session.ts";
 import { randomTensor } from "../_random.ts";
-import { node } from "../_graph.ts";
+import { graphModel, node } from "../_graph.ts";
 import { zooFeeds } from "../formats/onnx/_zoo_feeds.ts";
 import { zooPath } from "../zoo/zoo.ts";
 
@@ -48,18 +48,8 @@ function conv(
   return node("Conv", [input, `${out}.w`, `${out}.b`], [out], { kernel_shape: ints([k, k]), ...attrs });
 }
 
-function model(nodes: Node[], outputs: string[], initializers: Map<string, Tensor>): Model {
-  const graph: Graph = {
-    name: "conv_chain",
-    inputs: [{ name: "x", dtype: "float32", shape: undefined }],
-    outputs: outputs.map((name) => ({ name, dtype: undefined, shape: undefined })),
-    initializers,
-    quantized: new Map(),
-    nodes,
-    valueInfo: new Map(),
-  };
-  return { irVersion: 8, opsets: { "": 13 }, producer: { name: "bitloop-tests", version: "0" }, metadata: {}, graph };
-}
+const model = (nodes: Node[], outputs: string[], initializers: Map<string, Tensor>): Model =>
+  graphModel(nodes, { inputs: ["x"], outputs, initializers });
 
 /** Conv nodes of `ops` that pass their input through (chain heads and middles), by output name. */
 function passing(m: Model, ops: KernelOverrides): string[] {

@@ -20,7 +20,9 @@ function bitsOf(outputs: Record<string, Tensor>): Record<string, number[]> {
   const bits: Record<string, number[]> = {};
   for (const [name, t] of Object.entries(outputs)) {
     const d = t.data;
-    bits[name] = d instanceof Float32Array ? [...new Uint32Array(d.buffer, d.byteOffset, d.length)] : [...d].map(Number);
+    bits[name] = d instanceof Float32Array
+      ? [...new Uint32Array(d.buffer, d.byteOffset, d.length)]
+      : [...d].map(Number);
   }
   return bits;
 }

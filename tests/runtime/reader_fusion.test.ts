@@ -3,7 +3,7 @@
 // (f32_scale_residual_op.ts). Each fused graph gives the reference kernels' outputs bit for bit, the absorbed
 // node passes its input through, and the forms that must not fuse keep their own node.
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { Attribute, Graph, Model, Node } from "../../src/graph/graph.ts";
+import type { Attribute, Model, Node } from "../../src/graph/graph.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
 import { loadKernels } from "../../src/kernels/dispatch.ts";
 import type { Kernels } from "../../src/kernels/kernels.ts";
@@ -11,7 +11,7 @@ import { executeGraph, type KernelOverrides } from "../../src/runtime/executor.t
 import { buildFastOps } from "../../src/runtime/fast/fast_ops.ts";
 import { Attrs } from "../../src/runtime/op.ts";
 import { randomTensor } from "../_random.ts";
-import { node } from "../_graph.ts";
+import { graphModel, node } from "../_graph.ts";
 
 const str = (value: string): Attribute => ({ kind: "string", value });
 const int = (value: number): Attribute => ({ kind: "int", value });
@@ -26,18 +26,8 @@ const DET: Record<string, Attribute> = {
   nearest_mode: str("floor"),
 };
 
-function model(nodes: Node[], inputs: string[], outputs: string[], initializers: Record<string, Tensor>): Model {
-  const graph: Graph = {
-    name: "reader_fusion",
-    inputs: inputs.map((name) => ({ name, dtype: "float32", shape: undefined })),
-    outputs: outputs.map((name) => ({ name, dtype: undefined, shape: undefined })),
-    initializers: new Map(Object.entries(initializers)),
-    quantized: new Map(),
-    nodes,
-    valueInfo: new Map(),
-  };
-  return { irVersion: 8, opsets: { "": 13 }, producer: { name: "bitloop-tests", version: "0" }, metadata: {}, graph };
-}
+const model = (nodes: Node[], inputs: string[], outputs: string[], initializers: Record<string, Tensor>): Model =>
+  graphModel(nodes, { inputs, outputs, initializers });
 
 let kernels: Kernels;
 beforeAll(async () => {
@@ -268,7 +258,7 @@ describe("x + x·s deferred to the upsampling Add reading it (det's FPN levels)"
     const add = m.graph.nodes[1]!;
     const ctx = { node: add, opset: 13, runSubgraph: () => [] };
     const [out] = ops.get(add)!.run([feeds.x!, feeds.s!], new Attrs({}), ctx);
-    return out!.data.buffer === feeds.x!.data.buffer;
+    return (out!.data as Float32Array).buffer === (feeds.x!.data as Float32Array).buffer;
   }
 
   const cases: Array<[string, Model, number[], number[], boolean]> = [

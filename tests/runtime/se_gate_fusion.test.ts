@@ -3,7 +3,7 @@
 // same graph with the Mul computed on its own (made a graph output, which keeps it out of the fusion), alone and
 // at the head of a conv chain, batch 1 and 2; a Mul read twice keeps its own kernel.
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { Attribute, Graph, Model, Node } from "../../src/graph/graph.ts";
+import type { Attribute, Model, Node } from "../../src/graph/graph.ts";
 import type { Tensor } from "../../src/graph/tensor.ts";
 import { loadKernels } from "../../src/kernels/dispatch.ts";
 import type { Kernels } from "../../src/kernels/kernels.ts";
@@ -11,26 +11,18 @@ import { executeGraph } from "../../src/runtime/executor.ts";
 import { buildFastOps } from "../../src/runtime/fast/fast_ops.ts";
 import { Attrs } from "../../src/runtime/op.ts";
 import { randomTensor } from "../_random.ts";
-import { node } from "../_graph.ts";
+import { graphModel, node } from "../_graph.ts";
 
 const C = 72; // above 64: the 1×1 conv packs its input (the other path reads it in place)
 
 function model(nodes: Node[], outputs: string[]): Model {
-  const graph: Graph = {
-    name: "se",
-    inputs: [{ name: "x", dtype: "float32", shape: undefined }],
-    outputs: outputs.map((name) => ({ name, dtype: undefined, shape: undefined })),
-    initializers: new Map(Object.entries({
-      w1: randomTensor([C / 4, C, 1, 1], 1, -0.5, 0.5),
-      w2: randomTensor([C, C / 4, 1, 1], 2, -0.5, 0.5),
-      w3: randomTensor([16, C, 1, 1], 3, -0.5, 0.5),
-      w4: randomTensor([16, 1, 3, 3], 4, -0.5, 0.5),
-    })),
-    quantized: new Map(),
-    nodes,
-    valueInfo: new Map(),
+  const initializers = {
+    w1: randomTensor([C / 4, C, 1, 1], 1, -0.5, 0.5),
+    w2: randomTensor([C, C / 4, 1, 1], 2, -0.5, 0.5),
+    w3: randomTensor([16, C, 1, 1], 3, -0.5, 0.5),
+    w4: randomTensor([16, 1, 3, 3], 4, -0.5, 0.5),
   };
-  return { irVersion: 8, opsets: { "": 13 }, producer: { name: "bitloop-tests", version: "0" }, metadata: {}, graph };
+  return graphModel(nodes, { inputs: ["x"], outputs, initializers });
 }
 
 const ints = (value: number[]): Attribute => ({ kind: "ints", value });

@@ -3,7 +3,7 @@
 // outputs within the transcendental budget of the reference, every absorbed node passing its input through;
 // other spellings keep their own nodes.
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { Graph, Model, Node } from "../../src/graph/graph.ts";
+import type { Model, Node } from "../../src/graph/graph.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
 import { loadKernels } from "../../src/kernels/dispatch.ts";
 import type { Kernels } from "../../src/kernels/kernels.ts";
@@ -11,20 +11,10 @@ import { executeGraph } from "../../src/runtime/executor.ts";
 import { buildFastOps } from "../../src/runtime/fast/fast_ops.ts";
 import { Attrs } from "../../src/runtime/op.ts";
 import { randomTensor } from "../_random.ts";
-import { node } from "../_graph.ts";
+import { graphModel, node } from "../_graph.ts";
 
-function model(nodes: Node[], outputs: string[], initializers: Record<string, Tensor>): Model {
-  const graph: Graph = {
-    name: "swish",
-    inputs: [{ name: "x", dtype: "float32", shape: undefined }],
-    outputs: outputs.map((name) => ({ name, dtype: undefined, shape: undefined })),
-    initializers: new Map(Object.entries(initializers)),
-    quantized: new Map(),
-    nodes,
-    valueInfo: new Map(),
-  };
-  return { irVersion: 8, opsets: { "": 13 }, producer: { name: "bitloop-tests", version: "0" }, metadata: {}, graph };
-}
+const model = (nodes: Node[], outputs: string[], initializers: Record<string, Tensor>): Model =>
+  graphModel(nodes, { inputs: ["x"], outputs, initializers });
 
 let kernels: Kernels;
 beforeAll(async () => {

@@ -164,6 +164,17 @@ export function epilogueAfter(
   }
 }
 
+/** The one node reading `name`, when it is not a graph output and exactly one node reads it. */
+function soleReader(
+  name: string | undefined,
+  readers: ReadonlyMap<string, Node[]>,
+  outputs: ReadonlySet<string>,
+): Node | undefined {
+  if (!name || outputs.has(name)) return undefined;
+  const r = readers.get(name);
+  return r?.length === 1 ? r[0] : undefined;
+}
+
 /**
  * `v → Sigmoid(v) → Mul(v, ·)` (Swish), also spelled with a `Mul(v, 1)` before the Sigmoid (Paddle's
  * `x · sigmoid(β·x)` with β = 1, an exact identity): the nodes, when `v` feeds exactly that.
@@ -176,10 +187,7 @@ function spelledSwish(
 ): Absorbed[] | undefined {
   const list = readers.get(v);
   if (outputs.has(v) || list?.length !== 2) return undefined;
-  /** The only reader of `name` (not a graph output). */
-  const single = (
-    name: string,
-  ) => (outputs.has(name) ? undefined : readers.get(name)?.length === 1 ? readers.get(name)![0] : undefined);
+  const single = (name: string | undefined) => soleReader(name, readers, outputs);
   const absorbed: Absorbed[] = [];
   let sigmoid = list.find((n) => n.op === "Sigmoid");
   const beta = list.find((n) => n.op === "Mul" && n.inputs.length === 2 && n.inputs.includes(v) && scalarIs1(n));
@@ -215,11 +223,7 @@ function spelledHardSwish(
   if (!add || !mul || add.inputs.length !== 2) return undefined;
   const ai = add.inputs[0] === v ? 0 : 1;
   if (scalar(constants, add.inputs[1 - ai]) !== 3) return undefined;
-  const single = (name: string | undefined) => {
-    if (!name || outputs.has(name)) return undefined;
-    const r = readers.get(name);
-    return r?.length === 1 ? r[0] : undefined;
-  };
+  const single = (name: string | undefined) => soleReader(name, readers, outputs);
   const clip = single(add.outputs[0]);
   if (!clip || clip.op !== "Clip" || clip.inputs[0] !== add.outputs[0]) return undefined;
   const act = fusableActivation(constants, clip);
