@@ -8,7 +8,6 @@ import { type Activation, encodeActivation } from "./activation.ts";
 import type { KernelModule } from "./kernel_module.ts";
 import { flushSubnormals } from "./_flush_subnormals.ts";
 import { OwnedBlock } from "./_owned_block.ts";
-import { configureGemmLoads } from "./_gemm_a_loads.ts";
 import { checkInputScale, scaleImage } from "./_input_scale.ts";
 import { conv2dOutputSize } from "./ref/f32_conv2d_ref.ts";
 import {
@@ -289,7 +288,6 @@ export function conv2dF32(
   o: Conv2dF32Options,
 ): Conv2dResult {
   conv.assertOwner(module, "conv2dF32: weights");
-  configureGemmLoads(module);
   const batch = o.batch ?? 1;
   positiveInt(batch, "conv2dF32: batch");
   const call = planCall("conv2dF32", names, conv, o);

@@ -1,7 +1,6 @@
 // A chain of fp32 convolutions run back to back in kernel memory: each step reads the previous one's output
 // there, planned and run by the one-call code of _conv2d.ts, so only the chain's input and output are copied.
 import type { KernelModule } from "./kernel_module.ts";
-import { configureGemmLoads } from "./_gemm_a_loads.ts";
 import { checkInputScale, scaleImage } from "./_input_scale.ts";
 import {
   type Conv2dF32Options,
@@ -61,7 +60,6 @@ export function conv2dChainF32(
 ): Conv2dChainResult {
   const fn = "conv2dChainF32";
   if (steps.length === 0) throw new RangeError(`${fn}: the chain has no steps; give at least one convolution`);
-  configureGemmLoads(module);
   const batch = o.batch ?? 1;
   positiveInt(batch, `${fn}: batch`);
   const calls: ConvCall[] = [];

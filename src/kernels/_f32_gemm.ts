@@ -4,7 +4,6 @@ import { type Activation, encodeActivation } from "./activation.ts";
 import type { KernelModule } from "./kernel_module.ts";
 import { flushSubnormals } from "./_flush_subnormals.ts";
 import { OwnedBlock } from "./_owned_block.ts";
-import { configureGemmLoads } from "./_gemm_a_loads.ts";
 
 /** How to read B for {@link packF32Gemm}. */
 export interface PackF32GemmOptions {
@@ -89,7 +88,6 @@ export function gemmF32(
   options: GemmF32Options = {},
 ): Float32Array {
   weights.assertOwner(module, "gemmF32: weights");
-  configureGemmLoads(module);
   const { n, k } = weights;
   const m = a.length / k;
   if (!Number.isInteger(m) || m === 0) {

@@ -19,6 +19,7 @@ import {
   type Conv2dChainResult,
   type Conv2dChainStep,
 } from "./_conv2d_chain.ts";
+import { configureGemmLoads } from "./_gemm_a_loads.ts";
 import { gemmF32, type GemmF32Options, PackedF32Gemm, packF32Gemm, type PackF32GemmOptions } from "./_f32_gemm.ts";
 import {
   PackedQcw,
@@ -147,6 +148,8 @@ export class Kernels {
     this.native = options.native;
     this.declined = options.declined ?? [];
     this.names = kernelNames(module, options.native);
+    // The fp32 GEMM tiles' A loads, chosen once per module for this engine and build.
+    configureGemmLoads(module);
   }
 
   /** Dispatch-table rows in use: the native one (if any), then the wasm one, e.g. `["native-i8mm", "wasm-relaxed"]`. */

@@ -58,7 +58,6 @@ for (const variant of availableVariants()) {
         const ref = f32GemmRef(a, b, { m, n, k, bias, rowBias, activation: "relu" });
         const runs: Float32Array[] = [];
         for (const vector of [0, 1]) {
-          kernels.gemmF32(a, w); // configures the engine's mode first, then the test overrides it
           module.exports.bl_f32_gemm_set_vector_loads(vector);
           const ours = kernels.gemmF32(a, w, { rowBias, activation: "relu" });
           expectWithin(ours, ref, F32_ACCUMULATION, `${kernels.names.f32Gemm} m=${m} n=${n} k=${k} vector=${vector}`);
@@ -94,7 +93,6 @@ for (const variant of availableVariants()) {
         const ref = f32Conv2dRef(x, wt, bias, g);
         const runs: Float32Array[] = [];
         for (const vector of [0, 1]) {
-          kernels.conv2dF32(x, conv, options);
           module.exports.bl_f32_gemm_set_vector_loads(vector);
           const y = kernels.conv2dF32(x, conv, options);
           expect(y.kernel).toBe(winograd ? kernels.names.conv2dWinograd : kernels.names.conv2d);
