@@ -154,14 +154,14 @@ unsafe fn dw_plane<const S: usize, const KW: usize>(
     while sh == 1 && oy + 2 <= oh {
         dw_rows::<S, 2, KW>(&g, plane, oy, out.add(oy * ow));
         if !fused {
-            act_pass(out.add(oy * ow), 2 * ow, act);
+            activation::apply_rows(out.add(oy * ow), 1, 2 * ow, 2 * ow, act);
         }
         oy += 2;
     }
     while oy < oh {
         dw_rows::<S, 1, KW>(&g, plane, oy * sh, out.add(oy * ow));
         if !fused {
-            act_pass(out.add(oy * ow), ow, act);
+            activation::apply_rows(out.add(oy * ow), 1, ow, ow, act);
         }
         oy += 1;
     }
@@ -326,39 +326,6 @@ unsafe fn taps2<const S: usize, const V: usize, const KW: usize>(
             a0[q] = madd(u0, v, a0[q]);
             a1[q] = madd(u1, v, a1[q]);
         }
-    }
-}
-
-/// Applies `act` in place to `n` floats (exactly [`activation::apply`] per value), the activation code
-/// dispatched once per call rather than once per vector.
-#[cfg(target_feature = "simd128")]
-#[inline(never)]
-unsafe fn act_pass(p: *mut f32, n: usize, act: &Act) {
-    use activation::*;
-    match act.code {
-        ACT_NONE => {}
-        ACT_RELU => act_run::<ACT_RELU>(p, n, act),
-        ACT_RELU6 => act_run::<ACT_RELU6>(p, n, act),
-        ACT_CLIP => act_run::<ACT_CLIP>(p, n, act),
-        ACT_HARDSWISH => act_run::<ACT_HARDSWISH>(p, n, act),
-        _ => apply_rows(p, 1, n, n, act),
-    }
-}
-
-/// [`act_pass`] for one activation code known at compile time.
-#[cfg(target_feature = "simd128")]
-#[inline(always)]
-unsafe fn act_run<const A: u32>(p: *mut f32, n: usize, act: &Act) {
-    let a = Act { code: A, p0: act.p0, p1: act.p1 };
-    let mut i = 0;
-    while i + 4 <= n {
-        let q = p.add(i) as *mut v128;
-        v128_store(q, activation::apply_v(v128_load(q), &a));
-        i += 4;
-    }
-    while i < n {
-        *p.add(i) = activation::apply(*p.add(i), &a);
-        i += 1;
     }
 }
 

@@ -4,7 +4,7 @@
 //! Packed B (built once by [`pack`]): `ceil(n/8)` panels of 8 columns; panel `p` is
 //! `[colbias: 8 × f32][k rows × 8 × f32]`, columns past `n` padded with zeros. The microkernel keeps an
 //! `MR × 8` tile of C in registers (splat one A element, two B vectors, `2·MR` multiply-adds per k) and
-//! applies the activation to each tile right after storing it; the relaxed variant uses
+//! applies the activation to each run of 16 tiles right after storing them; the relaxed variant uses
 //! `f32x4.relaxed_madd` (fused on CPUs with FMA), the others multiply then add. Every output is
 //! `bias + Σ_k` in increasing `k` in every build, so the SIMD128 build gives the same bits on every engine.
 //!
@@ -143,18 +143,47 @@ pub unsafe fn gemm(
             let rows = (m - i).min(MR);
             let at = blocks.rows(i, rows);
             let rb = if row_bias.is_null() { row_bias } else { row_bias.add(i) };
-            for p in p0..p1 {
+            for_spans(p0, p1, n, c.add(i * ldc), rows, ldc, act, |p| {
                 let cols = (n - p * NR).min(NR);
                 let bp = packed.add(p * panel_len);
                 let cp = c.add(i * ldc + p * NR);
-                run_tile!(tile, rows, at.vector, k, at.a, at.rs, at.ks, bp, rb, cp, ldc, cols, act);
-            }
+                run_tile!(tile, rows, at.vector, k, at.a, at.rs, at.ks, bp, rb, cp, ldc, cols);
+            });
             i += rows;
         }
         p0 = p1;
     }
-    #[cfg(not(target_feature = "simd128"))]
-    activation::apply_rows(c, m, n, ldc, act);
+}
+
+/// Panels of one row tile stored before the activation pass runs over them: 4 rows × 128 floats, still
+/// in L1. A pass per 8-column tile paid a call and a loop set-up per 32 values (PP-OCR cls's 1×1 convs
+/// with 16-32 input channels, whose tiles are short, lost 20-45 % of their time to it under Deno).
+const ACT_SPAN_PANELS: usize = 16;
+
+/// Runs `tile(p)` for the panels `p0 .. p1` of the row tile at `c` (`rows` rows `ldc` apart), applying
+/// `act` after every [`ACT_SPAN_PANELS`] panels (`n`: C's columns).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn for_spans(
+    p0: usize,
+    p1: usize,
+    n: usize,
+    c: *mut f32,
+    rows: usize,
+    ldc: usize,
+    act: &Act,
+    mut tile: impl FnMut(usize),
+) {
+    let mut s0 = p0;
+    while s0 < p1 {
+        let s1 = (s0 + ACT_SPAN_PANELS).min(p1);
+        for p in s0..s1 {
+            tile(p);
+        }
+        let (j0, j1) = (s0 * NR, (s1 * NR).min(n));
+        activation::apply_rows(c.add(j0), rows, j1 - j0, ldc, act);
+        s0 = s1;
+    }
 }
 
 /// Eight zero column biases for B read in place (16-byte aligned for the vector loads).
@@ -209,7 +238,7 @@ pub unsafe fn gemm_strided(
             let rows = (m - i).min(MR);
             let at = blocks.rows(i, rows);
             let rb = if row_bias.is_null() { row_bias } else { row_bias.add(i) };
-            for p in p0..p1 {
+            for_spans(p0, p1, n, c.add(i * ldc), rows, ldc, act, |p| {
                 let cols = (n - p * NR).min(NR);
                 let cp = c.add(i * ldc + p * NR);
                 if cols < NR || cfg!(not(target_feature = "simd128")) {
@@ -217,18 +246,16 @@ pub unsafe fn gemm_strided(
                     if cfg!(not(target_feature = "simd128")) {
                         pack(cols, k, b.add(p * NR), ldb, 1, core::ptr::null(), scratch);
                     }
-                    run_tile!(tile, rows, at.vector, k, at.a, at.rs, at.ks, scratch, rb, cp, ldc, cols, act);
-                    continue;
+                    run_tile!(tile, rows, at.vector, k, at.a, at.rs, at.ks, scratch, rb, cp, ldc, cols);
+                    return;
                 }
                 #[cfg(target_feature = "simd128")]
-                run_tile!(tile_strided, rows, at.vector, k, at.a, at.rs, at.ks, b.add(p * NR), ldb, rb, cp, ldc, act);
-            }
+                run_tile!(tile_strided, rows, at.vector, k, at.a, at.rs, at.ks, b.add(p * NR), ldb, rb, cp, ldc);
+            });
             i += rows;
         }
         p0 = p1;
     }
-    #[cfg(not(target_feature = "simd128"))]
-    activation::apply_rows(c, m, n, ldc, act);
 }
 
 /// `acc + a·b` per lane: fused in the relaxed build, a separate multiply and add otherwise (the fp32
@@ -271,9 +298,8 @@ unsafe fn tile<const R: usize, const V: bool>(
     c: *mut f32,
     ldc: usize,
     cols: usize,
-    act: &Act,
 ) {
-    tile_body::<R, V>(k, a, rs, ks, bp, bp.add(NR), NR, row_bias, c, ldc, cols, act);
+    tile_body::<R, V>(k, a, rs, ks, bp, bp.add(NR), NR, row_bias, c, ldc, cols);
 }
 
 /// The register tile on B read in place: rows of 8 columns `ldb` floats apart, column bias zero.
@@ -290,9 +316,8 @@ unsafe fn tile_strided<const R: usize, const V: bool>(
     row_bias: *const f32,
     c: *mut f32,
     ldc: usize,
-    act: &Act,
 ) {
-    tile_body::<R, V>(k, a, rs, ks, ZERO_BIAS.0.as_ptr(), b, ldb, row_bias, c, ldc, NR, act);
+    tile_body::<R, V>(k, a, rs, ks, ZERO_BIAS.0.as_ptr(), b, ldb, row_bias, c, ldc, NR);
 }
 
 /// `R × 8` tile: `colbias` (8 floats) plus the row bias, then `Σ_k A·B` in increasing `k`, with A's
@@ -314,7 +339,6 @@ unsafe fn tile_body<const R: usize, const V: bool>(
     c: *mut f32,
     ldc: usize,
     cols: usize,
-    act: &Act,
 ) {
     let bias0 = v128_load(colbias as *const v128);
     let bias1 = v128_load(colbias.add(4) as *const v128);
@@ -353,9 +377,6 @@ unsafe fn tile_body<const R: usize, const V: bool>(
             }
         }
     }
-    // Out of line and on the tile just stored (still in L1): inlining the activations here made the
-    // function large enough that JavaScriptCore spilled the accumulators of the k loop (2× slower).
-    activation::apply_rows(c, R, cols, ldc, act);
 }
 
 #[cfg(not(target_feature = "simd128"))]
@@ -371,7 +392,6 @@ unsafe fn tile<const R: usize, const V: bool>(
     c: *mut f32,
     ldc: usize,
     cols: usize,
-    _act: &Act,
 ) {
     let mut acc = [[0f32; NR]; R];
     for r in 0..R {

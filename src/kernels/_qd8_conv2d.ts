@@ -2,8 +2,10 @@
 // per chunk of output pixels `bl_qd8_conv_rows` quantizes the patch rows to int8 straight from the image
 // (borders through a few float rows at a time in an L1-sized tile), `bl_qd8_f32_qcw_gemm` multiplies
 // them by the packed weights, and `bl_f32_scatter_columns` writes the pixel-major result into the NCHW
-// output, which is copied out once. No float patch matrix is written.
+// output, which is copied out once. No float patch matrix is written. An input scale per channel (an SE
+// gate) is applied in kernel memory after the copy in (`_input_scale.ts`).
 import { type Activation, encodeActivation } from "./activation.ts";
+import { checkInputScale, scaleImage } from "./_input_scale.ts";
 import type { KernelModule } from "./kernel_module.ts";
 import type { PackedQcw } from "./_qd8_gemm.ts";
 import { qcwBlocks } from "./ref/qd8_f32_qcw_gemm_ref.ts";
@@ -33,6 +35,8 @@ export interface Qd8Conv2dOptions {
   activation?: Activation;
   /** Where to write the output; a new array when omitted. */
   out?: Float32Array;
+  /** One factor per image and input channel the input is multiplied by first, as `Conv2dF32Options.inputScale`. */
+  inputScale?: Float32Array;
 }
 
 /** Output pixels per chunk are `CHUNK_BYTES / (4·k)`: bounds the int8 rows and GEMM output of one call. */
@@ -78,6 +82,7 @@ export function qd8Conv2d(
   if (x.length !== batch * inSize) {
     throw new RangeError(`qd8Conv2d: x has ${x.length} elements, expected ${batch}·${c}·${o.height}·${o.width}`);
   }
+  if (o.inputScale !== undefined) checkInputScale("qd8Conv2d", o.inputScale, batch, c);
   const out = o.out ?? new Float32Array(batch * outSize);
   if (out.length !== batch * outSize) {
     throw new RangeError(`qd8Conv2d: out has ${out.length} elements, expected ${batch * outSize}`);
@@ -99,10 +104,12 @@ export function qd8Conv2d(
     const pd = alloc(15 * 4), px = alloc(inSize * 4), py = alloc(outSize * 4);
     const ptile = alloc(tileBytes), pq = alloc(chunk * lda), ps = alloc(chunk * 4), pz = alloc(chunk * 4);
     const pc = alloc(chunk * oc * 4), pscr = alloc(scratchBytes);
+    const pk = o.inputScale === undefined ? 0 : alloc(c * 4);
     heap.u32(pd, 15).set([c, o.height, o.width, oc, 1, kh, kw, sh, sw, dh, dw, pads[0], pads[1], oh, ow]);
     const where = () => `c=${c}, ${o.height}×${o.width}, oc=${oc}, k=${kh}×${kw}, bits=${bits}`;
     for (let b = 0; b < batch; b++) {
       heap.f32(px, inSize).set(x.subarray(b * inSize, (b + 1) * inSize));
+      if (o.inputScale !== undefined) scaleImage(module, px, c, o.height * o.width, o.inputScale, b, pk);
       for (let first = 0; first < pixels; first += chunk) {
         const m = Math.min(chunk, pixels - first);
         let status = ex.bl_qd8_conv_rows(pd, px, first, m, o.asymmetric ? 1 : 0, ptile, tileBytes, pq, lda, ps, pz);

@@ -91,6 +91,24 @@ for (const variant of availableVariants()) {
       expect(kernels.module.heap.allocatedBytes).toBe(before); // every call freed its buffers
     });
 
+    test("inputScale: the bits of the conv of the float32 product x·s (an SE gate), batch 2; a wrong length is refused", async () => {
+      const kernels = await kernelsFor(variant);
+      for (const [i, [c, h, w, oc, kh, kw]] of [[40, 3, 10, 16, 1, 1], [6, 7, 9, 8, 3, 3]].entries()) {
+        using packed = kernels.packQcw(weights(oc, c * kh * kw, 4, 0, 50 + i));
+        const x = randomF32(2 * c * h * w, 60 + i, -2, 2);
+        const scale = randomF32(2 * c, 70 + i, 0, 1);
+        const product = x.map((v, j) => v * scale[Math.floor(j / (h * w))]!);
+        const pads = [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2] as const;
+        const o = { channels: c, height: h, width: w, kernel: [kh, kw] as const, batch: 2, pads, asymmetric: true };
+        const fused = kernels.qd8Conv2d(x, packed, { ...o, inputScale: scale }).data;
+        const plain = kernels.qd8Conv2d(product, packed, o).data;
+        expect([...new Uint32Array(fused.buffer)]).toEqual([...new Uint32Array(plain.buffer)]);
+        expect(() => kernels.qd8Conv2d(x, packed, { ...o, inputScale: scale.subarray(1) })).toThrow(
+          /inputScale has .* values, expected one per image and input channel/,
+        );
+      }
+    });
+
     test("rejects weights whose k does not match the conv", async () => {
       const kernels = await kernelsFor(variant);
       using packed = kernels.packQcw(weights(4, 12, 4, 0, 3));

@@ -120,6 +120,8 @@ export function buildFastOps(
     const readers = readersOf(graph);
     /** This graph's fp32 Convs (fast ops of their own), for the chains. */
     const links = new Map<Node, ConvChainLink>();
+    /** This graph's packed low-mode Convs (they take an SE gate in kernel memory as the fp32 ones do). */
+    const packedConvs: Node[] = [];
     const producers = new Map<string, Node>();
     for (const node of graph.nodes) for (const name of node.outputs) if (name) producers.set(name, node);
     for (const node of graph.nodes) {
@@ -179,11 +181,14 @@ export function buildFastOps(
             if (step) {
               fast = f32ConvOp(kernels, def, step);
               smallKOps.push(node);
+              const output = epilogueEnd(node, epi.absorbed);
+              if (output) links.set(node, { step, output });
             }
           }
         } else {
           consumed.add(low.weight);
           fast = low.def;
+          if (node.op === "Conv") packedConvs.push(node);
         }
       } else if (node.op === "Conv") {
         const pre = preAffineBefore(graph, constants, node, readers, producers, ops);
@@ -206,9 +211,9 @@ export function buildFastOps(
         ops.set(absorbed, passThrough(OPS.get(absorbed.op)!, input));
       }
     }
-    // SE gates `Mul(x, s)` read only by an fp32 conv: applied to the conv's input in kernel memory.
+    // SE gates `Mul(x, s)` read only by a conv: applied to the conv's input in kernel memory.
     const mul = OPS.get("Mul");
-    for (const node of links.keys()) {
+    for (const node of [...links.keys(), ...packedConvs]) {
       const gate = mul ? channelScaleBefore(graph, node, readers, producers, ops) : undefined;
       if (gate) ops.set(gate, f32ChannelScaleOp(mul!));
     }

@@ -27,6 +27,7 @@ import {
   matmulOutputDims,
   requireFloat,
 } from "./f32_fast_ops.ts";
+import { deferredChannelScale } from "./f32_channel_scale.ts";
 import { qcwFromQuantized } from "./qcw_weights.ts";
 
 /** Int8 per-row quantization of activations: asymmetric (most inputs follow a ReLU-like activation). */
@@ -140,6 +141,7 @@ export function qd8ConvOp(
       run: ([xIn]) => {
         const x = requireFloat("Conv", xIn, 4);
         if (x.dims[1] !== c) throw new RangeError(`Conv: X [${x.dims}] does not have the ${c} channels W has`);
+        const gate = deferredChannelScale(x);
         if (!kernels.nativeTakes(packed)) {
           const cg = convCallGeometry(x, [kh, kw], attrs);
           const [batch, , height, width] = x.dims as [number, number, number, number];
@@ -155,6 +157,7 @@ export function qd8ConvOp(
             asymmetric: ASYMMETRIC,
             activation,
             out: allocateForOverwrite("float32", batch * oc * cg.outShape[0]! * cg.outShape[1]!) as Float32Array,
+            ...(gate ? { inputScale: gate.scale } : {}),
           });
           return [new Tensor("float32", r.data, r.dims)];
         }
@@ -167,7 +170,7 @@ export function qd8ConvOp(
           win.padsBegin.every((p) => p === 0) && win.padsEnd.every((p) => p === 0);
         const chunk = Math.max(1, Math.min(outPlane, Math.floor(PATCH_CHUNK_FLOATS / k)));
         const patches = scratch("patch", chunk * k);
-        const xd = x.data as Float32Array;
+        const xd = gate ? scaledPlanes(x.data as Float32Array, gate.scale, inPlane) : x.data as Float32Array;
         for (let n = 0; n < batch; n++) {
           for (let first = 0; first < outPlane; first += chunk) {
             const end = Math.min(outPlane, first + chunk);
@@ -182,6 +185,16 @@ export function qd8ConvOp(
       },
     },
   };
+}
+
+/** `x` with each plane of `plane` floats multiplied by its factor (float32, as the SE-gate Mul it stands for). */
+function scaledPlanes(x: Float32Array, scale: Float32Array, plane: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let p = 0; p < scale.length; p++) {
+    const f = scale[p]!;
+    for (let i = p * plane, end = i + plane; i < end; i++) y[i] = x[i]! * f;
+  }
+  return y;
 }
 
 /** Writes `y` (`rows × cols`, row-major) transposed into `out` at `offset` with row stride `ld`. */

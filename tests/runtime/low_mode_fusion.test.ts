@@ -1,0 +1,85 @@
+// Low memory mode takes the fp32 fusions too: an SE gate `Mul(x, s)` read only by a packed (int8) Conv is applied
+// to the conv's input in kernel memory (`Qd8Conv2dOptions.inputScale`), and a Conv low mode runs in fp32 on its
+// own dequantized weight (tiny reduction length) chains with the fp32 Convs around it. Each gives the bits of
+// the same low-mode session with the fusion kept out (the Mul's output, or the chained conv's, made a graph
+// output).
+import { describe, expect, test } from "bun:test";
+import type { Attribute, Model, Node } from "../../src/graph/graph.ts";
+import type { Tensor } from "../../src/graph/tensor.ts";
+import { Tensor as T } from "../../src/graph/tensor.ts";
+import { loadKernels } from "../../src/kernels/dispatch.ts";
+import { compressModel } from "../../src/quant/compress_model.ts";
+import { dequantizeModel } from "../../src/quant/dequantize_model.ts";
+import { buildFastOps, packableQuantized } from "../../src/runtime/fast/fast_ops.ts";
+import { LOW_MODE_FP32_LABEL } from "../../src/runtime/fast/qd8_fast_ops.ts";
+import { Attrs } from "../../src/runtime/op.ts";
+import { InferenceSession } from "../../src/runtime/session.ts";
+import { randomTensor } from "../_random.ts";
+import { graphModel, node } from "../_graph.ts";
+
+const C = 72; // the gated conv's reduction length: above the tiny-K rule, so its weight stays packed
+const ints = (value: number[]): Attribute => ({ kind: "ints", value });
+
+/** x → SE gate s → Mul(x, s) → 1×1 conv [24, C] → depthwise 3×3 → 1×1 conv [8, 24] (K = 24: fp32 in low mode) → y. */
+function seNet(): Node[] {
+  return [
+    node("GlobalAveragePool", ["x"], ["g"]),
+    node("Conv", ["g", "w1"], ["r"]),
+    node("Relu", ["r"], ["r2"]),
+    node("Conv", ["r2", "w2"], ["t"]),
+    node("HardSigmoid", ["t"], ["s"]),
+    node("Mul", ["x", "s"], ["m"]),
+    node("Conv", ["m", "w3"], ["p"]),
+    node("Relu", ["p"], ["p2"]),
+    node("Conv", ["p2", "w4"], ["d"], { group: { kind: "int", value: 24 }, pads: ints([1, 1, 1, 1]) }),
+    node("Conv", ["d", "w5"], ["y"]),
+  ];
+}
+
+/** The net with `extra` values made graph outputs, its weights compressed to 4 bits (block 8). */
+function compressed(extra: string[]): Model {
+  const initializers = {
+    w1: randomTensor([C / 4, C, 1, 1], 1, -0.5, 0.5),
+    w2: randomTensor([C, C / 4, 1, 1], 2, -0.5, 0.5),
+    w3: randomTensor([24, C, 1, 1], 3, -0.5, 0.5),
+    w4: randomTensor([24, 1, 3, 3], 4, -0.5, 0.5),
+    w5: randomTensor([8, 24, 1, 1], 5, -0.5, 0.5),
+  };
+  const m = graphModel(seNet(), { inputs: ["x"], outputs: ["y", ...extra], initializers });
+  return compressModel(m, { bits: 4, blockSize: 8, minSize: 0 }).model;
+}
+
+async function lowRun(extra: string[], x: Tensor): Promise<{ y: Uint32Array; kernels: string[] }> {
+  const session = await InferenceSession.create(compressed(extra), { memory: "low" });
+  const y = (await session.run({ x })).y!.data as Float32Array;
+  return { y: new Uint32Array(y.buffer, y.byteOffset, y.length), kernels: session.kernels };
+}
+
+describe("low memory mode: SE gate into a packed conv, tiny-K fp32 convs chained", () => {
+  for (const batch of [1, 2]) {
+    test(`batch ${batch}: the bits of the unfused low-mode session`, async () => {
+      const x = randomTensor([batch, C, 4, 9], 10 + batch, -3, 3);
+      const fused = await lowRun([], x);
+      expect(fused.kernels.some((k) => k.startsWith("qd8-f32-qc4w-gemm"))).toBe(true); // w3 (and the SE convs) packed
+      expect(fused.kernels).toContain(`${LOW_MODE_FP32_LABEL} (2 layers)`); // w2 and w5 dequantized
+      for (const extra of [["m"], ["d"], ["m", "d"]]) expect((await lowRun(extra, x)).y).toEqual(fused.y);
+    });
+  }
+
+  test("the fusions happen: the Mul returns a stand-in on x's buffer, the depthwise conv passes its input on", async () => {
+    // The fast ops as a low-mode session builds them (its packed weights taken out of the graph).
+    const m = compressed([]);
+    const packed = new Map([...packableQuantized(m.graph)].map((name) => [name, m.graph.quantized.get(name)!]));
+    for (const name of packed.keys()) m.graph.quantized.delete(name);
+    const model = dequantizeModel(m);
+    const ops = buildFastOps(model, await loadKernels({ variant: "relaxed" }), packed);
+    const run = (name: string, inputs: (T | undefined)[]) => {
+      const n = model.graph.nodes.find((n) => n.outputs[0] === name)!;
+      return ops.get(n)!.run(inputs, new Attrs(n.attributes), { node: n, opset: 13, runSubgraph: () => [] })[0]!;
+    };
+    const x = randomTensor([1, C, 4, 9], 20, -3, 3);
+    expect(run("m", [x, randomTensor([1, C, 1, 1], 21)]).data).toBe(x.data);
+    const probe = new T("float32", new Float32Array(24 * 36), [1, 24, 4, 9]);
+    expect(run("d", [probe])).toBe(probe); // chained into w5's conv
+  });
+});
