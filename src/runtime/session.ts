@@ -34,12 +34,12 @@ export interface SessionOptions extends LoadModelOptions {
    * Memory mode (MNN's `BackendConfig::Memory`). `"normal"` dequantizes quantized weights at load;
    * `"low"` keeps the quantized weights a Conv (group 1), MatMul or Gemm reads packed at 2/4/8 bits and
    * runs them with int8 dynamic-quant kernels (activations quantized per row at run time). Depthwise and
-   * other grouped convs, group-1 convs where fp32 measured faster (reduction length ≤ 63, or a small 3×3
-   * stride-1 weight that takes Winograd: `lowModeFp32Reason`), and weights read any other way dequantize
-   * just their own weights; 3/5/6/7-bit codes are held as 8-bit codes (one byte per weight). Outputs
-   * match the reference runtime on the same quantized model to cosine ≥ 0.999 on the zoo models (see
-   * tests/runtime/low_memory_session.test.ts for the documented exceptions). Needs the wasm kernels; with
-   * `kernels: "reference"` it behaves as `"normal"`.
+   * other grouped convs, group-1 convs where fp32 measured faster (reduction length ≤ 63, at most 32 output
+   * channels on a small weight, or a small 3×3 stride-1 weight that takes Winograd: `lowModeFp32Reason`),
+   * and weights read any other way dequantize just their own weights; 3/5/6/7-bit codes are held as 8-bit
+   * codes (one byte per weight). Outputs match the reference runtime on the same quantized model to cosine
+   * ≥ 0.999 on the zoo models (see tests/runtime/low_memory_session.test.ts for the documented exceptions).
+   * Needs the wasm kernels; with `kernels: "reference"` it behaves as `"normal"`.
    * @default "normal"
    */
   memory?: "normal" | "low";

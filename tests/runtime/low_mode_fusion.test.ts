@@ -17,10 +17,10 @@ import { InferenceSession } from "../../src/runtime/session.ts";
 import { randomTensor } from "../_random.ts";
 import { graphModel, node } from "../_graph.ts";
 
-const C = 72; // the gated conv's reduction length: above the tiny-K rule, so its weight stays packed
+const C = 72; // the gated conv's reduction length (and 40 outputs): above the fp32 rules, its weight stays packed
 const ints = (value: number[]): Attribute => ({ kind: "ints", value });
 
-/** x → SE gate s → Mul(x, s) → 1×1 conv [24, C] → depthwise 3×3 → 1×1 conv [8, 24] (K = 24: fp32 in low mode) → y. */
+/** x → SE gate s → Mul(x, s) → 1×1 conv [40, C] → depthwise 3×3 → 1×1 conv [8, 40] (K = 40: fp32 in low mode) → y. */
 function seNet(): Node[] {
   return [
     node("GlobalAveragePool", ["x"], ["g"]),
@@ -31,7 +31,7 @@ function seNet(): Node[] {
     node("Mul", ["x", "s"], ["m"]),
     node("Conv", ["m", "w3"], ["p"]),
     node("Relu", ["p"], ["p2"]),
-    node("Conv", ["p2", "w4"], ["d"], { group: { kind: "int", value: 24 }, pads: ints([1, 1, 1, 1]) }),
+    node("Conv", ["p2", "w4"], ["d"], { group: { kind: "int", value: 40 }, pads: ints([1, 1, 1, 1]) }),
     node("Conv", ["d", "w5"], ["y"]),
   ];
 }
@@ -41,9 +41,9 @@ function compressed(extra: string[]): Model {
   const initializers = {
     w1: randomTensor([C / 4, C, 1, 1], 1, -0.5, 0.5),
     w2: randomTensor([C, C / 4, 1, 1], 2, -0.5, 0.5),
-    w3: randomTensor([24, C, 1, 1], 3, -0.5, 0.5),
-    w4: randomTensor([24, 1, 3, 3], 4, -0.5, 0.5),
-    w5: randomTensor([8, 24, 1, 1], 5, -0.5, 0.5),
+    w3: randomTensor([40, C, 1, 1], 3, -0.5, 0.5),
+    w4: randomTensor([40, 1, 3, 3], 4, -0.5, 0.5),
+    w5: randomTensor([8, 40, 1, 1], 5, -0.5, 0.5),
   };
   const m = graphModel(seNet(), { inputs: ["x"], outputs: ["y", ...extra], initializers });
   return compressModel(m, { bits: 4, blockSize: 8, minSize: 0 }).model;
@@ -60,8 +60,8 @@ describe("low memory mode: SE gate into a packed conv, tiny-K fp32 convs chained
     test(`batch ${batch}: the bits of the unfused low-mode session`, async () => {
       const x = randomTensor([batch, C, 4, 9], 10 + batch, -3, 3);
       const fused = await lowRun([], x);
-      expect(fused.kernels.some((k) => k.startsWith("qd8-f32-qc4w-gemm"))).toBe(true); // w3 (and the SE convs) packed
-      expect(fused.kernels).toContain(`${LOW_MODE_FP32_LABEL} (2 layers)`); // w2 and w5 dequantized
+      expect(fused.kernels.some((k) => k.startsWith("qd8-f32-qc4w-gemm"))).toBe(true); // w3 packed
+      expect(fused.kernels).toContain(`${LOW_MODE_FP32_LABEL} (3 layers)`); // w1 (18 outputs), w2 and w5 (K ≤ 63)
       for (const extra of [["m"], ["d"], ["m", "d"]]) expect((await lowRun(extra, x)).y).toEqual(fused.y);
     });
   }
@@ -79,7 +79,7 @@ describe("low memory mode: SE gate into a packed conv, tiny-K fp32 convs chained
     };
     const x = randomTensor([1, C, 4, 9], 20, -3, 3);
     expect(run("m", [x, randomTensor([1, C, 1, 1], 21)]).data).toBe(x.data);
-    const probe = new T("float32", new Float32Array(24 * 36), [1, 24, 4, 9]);
+    const probe = new T("float32", new Float32Array(40 * 36), [1, 40, 4, 9]);
     expect(run("d", [probe])).toBe(probe); // chained into w5's conv
   });
 });

@@ -54,14 +54,32 @@ export const LOW_FP32_MAX_K = 63;
 export const LOW_FP32_WINOGRAD_MAX_WEIGHTS = 32_768;
 
 /**
+ * A group-1 Conv with at most this many output channels (and at most {@link LOW_FP32_SMALL_MAX_WEIGHTS}
+ * weights) runs in fp32 on its own weight dequantized: the int8 path quantizes every K-long input row, and
+ * with few outputs per row that costs more than the int8 dot products save. Measured under Deno, one
+ * thread, relaxed build, 4-bit block-32 1×1 convs with ReLU against the fp32 conv on the same shape
+ * (`qd8Conv2d` ÷ `conv2dF32`, K 88/200/480 × 192/960 pixels): 1.16–1.58 at 16 outputs, 0.96–1.23 at 32,
+ * 0.78–0.98 at 48, 0.63–0.92 at 64. (On one pixel — a squeeze-and-excitation block's convs — fp32 also won
+ * up to 96 outputs, 1.1–3.0; not taken: PP-OCR cls would then keep none of its weights packed.)
+ */
+export const LOW_FP32_MAX_OUT_CHANNELS = 32;
+
+/** The weight cap of the output-channel rule: at most 128 KiB of float32 per layer. */
+export const LOW_FP32_SMALL_MAX_WEIGHTS = 32_768;
+
+/**
  * Why low mode runs this Conv weight (`[oc, c, kh, kw]`) in fp32 on its own dequantized copy, or undefined
- * when it stays packed on the int8 kernels: a tiny reduction length (≤ {@link LOW_FP32_MAX_K}) or a small
- * 3×3 stride-1 weight Winograd serves (≤ {@link LOW_FP32_WINOGRAD_MAX_WEIGHTS}).
+ * when it stays packed on the int8 kernels: a tiny reduction length (≤ {@link LOW_FP32_MAX_K}), few output
+ * channels (≤ {@link LOW_FP32_MAX_OUT_CHANNELS}) on a small weight, or a small 3×3 stride-1 weight Winograd
+ * serves (≤ {@link LOW_FP32_WINOGRAD_MAX_WEIGHTS}).
  */
 export function lowModeFp32Reason(dims: readonly number[], attrs: Attrs): string | undefined {
   if (dims.length !== 4 || attrs.int("group", 1) !== 1) return undefined;
   const [oc, c, kh, kw] = dims as [number, number, number, number];
   if (c * kh * kw <= LOW_FP32_MAX_K) return `reduction length ${c * kh * kw} ≤ ${LOW_FP32_MAX_K}: fp32 is faster`;
+  if (oc <= LOW_FP32_MAX_OUT_CHANNELS && oc * c * kh * kw <= LOW_FP32_SMALL_MAX_WEIGHTS) {
+    return `${oc} output channels ≤ ${LOW_FP32_MAX_OUT_CHANNELS}: fp32 is faster`;
+  }
   const unit = (name: string) => attrs.ints(name, [1, 1]).every((v) => v === 1);
   if (
     kh === 3 && kw === 3 && unit("strides") && unit("dilations") && oc * c * 9 <= LOW_FP32_WINOGRAD_MAX_WEIGHTS &&
