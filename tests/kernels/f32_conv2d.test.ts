@@ -27,6 +27,8 @@ function geometries(): Conv2dGeometry[] {
     { c: 6, h: 10, w: 37, oc: 9, kh: 3, kw: 3, pads: [1, 1, 1, 1] },
     { c: 5, h: 12, w: 30, oc: 7, kh: 3, kw: 3, dilations: [2, 2], pads: [1, 2, 1, 0] },
     { c: 3, h: 9, w: 41, oc: 8, kh: 3, kw: 3, strides: [2, 2], pads: [1, 1, 1, 1] },
+    // Stride 2, one 8-pixel panel per row: the last row's taps end within 16 floats of the plane's end.
+    { c: 2, h: 7, w: 17, oc: 4, kh: 3, kw: 3, strides: [2, 2] },
     // 1×1 that must not take that path: strided, padded.
     { c: 6, h: 9, w: 10, oc: 7, kh: 1, kw: 1, strides: [2, 2] },
     { c: 6, h: 5, w: 6, oc: 7, kh: 1, kw: 1, pads: [1, 0, 0, 1] },
