@@ -11,8 +11,9 @@
 //! partial block is recomputed over its final four columns (same sums, so the overlap rewrites
 //! identical values). The taps across are unrolled for widths 3 and 5 but the rows stay a loop: with a
 //! whole window unrolled, V8 issues every load of the block first and spills them (shifted windows
-//! shuffled from fewer loads measured no faster under V8 and slower under JavaScriptCore). The affine
-//! hardswish is applied in registers before each store; other activations run over each finished row
+//! shuffled from fewer loads measured no faster under V8 and slower under JavaScriptCore). ReLU, ReLU6,
+//! HardSwish and the affine HardSwish are applied in registers before each store (0.84-0.97× the time of
+//! a pass over each finished row, Deno and Bun); the others (sigmoid, tanh, …) run over each finished row
 //! (pair) while it is in cache. Every output sums bias then its taps in `ky`, `kx` order, a multiply
 //! and an add each, whatever the path (the relaxed build fuses them), so the SIMD128 build gives the
 //! scalar build's bits.
@@ -127,9 +128,9 @@ pub unsafe fn dwconv2d(d: &ConvDesc, x: *const f32, weights: *const f32, bias: *
 /// One channel of an undilated depthwise conv with stride `S` across (1, or 2 from rows split by
 /// [`split_row`]: even columns, then odd ones from `pw / 2`) from the padded plane: with stride 1 down,
 /// output rows in pairs (the `kh - 1` plane rows they share loaded once); otherwise one at a time (pairs
-/// sharing fewer rows measured slower under JavaScriptCore, about even under V8). The affine hardswish
-/// (PP-OCR's folded activation) is applied in registers before each store; any other activation runs
-/// over each finished row (pair) while it is in cache. `KW` is the kernel width when it is 3 or 5 (the
+/// sharing fewer rows measured slower under JavaScriptCore, about even under V8). The piecewise-linear
+/// activations are applied in registers before each store; any other runs over each finished row (pair)
+/// while it is in cache. `KW` is the kernel width when it is 3 or 5 (the
 /// taps across unrolled), 0 for any other (`kw` read at run time).
 #[cfg(target_feature = "simd128")]
 #[inline(never)]
@@ -148,7 +149,8 @@ unsafe fn dw_plane<const S: usize, const KW: usize>(
     ow: usize,
     act: &Act,
 ) {
-    let fused = act.code == activation::ACT_HARDSWISH_AFFINE;
+    use activation::*;
+    let fused = matches!(act.code, ACT_RELU | ACT_RELU6 | ACT_HARDSWISH | ACT_HARDSWISH_AFFINE);
     let g = Rows { pw, half: pw / 2, rows, kh, kw, wc, bias: b, ow, act: *act, fused };
     let mut oy = 0;
     while sh == 1 && oy + 2 <= oh {
@@ -268,12 +270,12 @@ unsafe fn dw_block<const S: usize, const R: usize, const V: usize, const KW: usi
         taps::<S, V, KW>(&mut a1, srow(kh), wc.add((kh - 1) * kw), kw, g.half);
     }
     if g.fused {
-        let a = Act { code: activation::ACT_HARDSWISH_AFFINE, p0: g.act.p0, p1: g.act.p1 };
-        for q in 0..V {
-            v128_store(out.add(ox + 4 * q) as *mut v128, activation::apply_v(a0[q], &a));
-            if R == 2 {
-                v128_store(out.add(g.ow + ox + 4 * q) as *mut v128, activation::apply_v(a1[q], &a));
-            }
+        use activation::*;
+        match g.act.code {
+            ACT_RELU => store_act::<R, V, ACT_RELU>(g, &a0, &a1, out, ox),
+            ACT_RELU6 => store_act::<R, V, ACT_RELU6>(g, &a0, &a1, out, ox),
+            ACT_HARDSWISH => store_act::<R, V, ACT_HARDSWISH>(g, &a0, &a1, out, ox),
+            _ => store_act::<R, V, ACT_HARDSWISH_AFFINE>(g, &a0, &a1, out, ox),
         }
         return;
     }
@@ -281,6 +283,25 @@ unsafe fn dw_block<const S: usize, const R: usize, const V: usize, const KW: usi
         v128_store(out.add(ox + 4 * q) as *mut v128, a0[q]);
         if R == 2 {
             v128_store(out.add(g.ow + ox + 4 * q) as *mut v128, a1[q]);
+        }
+    }
+}
+
+/// Stores a block's accumulators with activation `A` (known here, so its constants stay out of the tap loops).
+#[cfg(target_feature = "simd128")]
+#[inline(always)]
+unsafe fn store_act<const R: usize, const V: usize, const A: u32>(
+    g: &Rows,
+    a0: &[v128; V],
+    a1: &[v128; V],
+    out: *mut f32,
+    ox: usize,
+) {
+    let a = Act { code: A, p0: g.act.p0, p1: g.act.p1 };
+    for q in 0..V {
+        v128_store(out.add(ox + 4 * q) as *mut v128, activation::apply_v(a0[q], &a));
+        if R == 2 {
+            v128_store(out.add(g.ow + ox + 4 * q) as *mut v128, activation::apply_v(a1[q], &a));
         }
     }
 }

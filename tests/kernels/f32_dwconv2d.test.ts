@@ -57,6 +57,7 @@ const ACTIVATIONS: Activation[] = [
   "none",
   "relu",
   "relu6",
+  "hardswish",
   { kind: "hardswish", scale: 0.8, shift: -0.05 },
   "sigmoid",
   {
