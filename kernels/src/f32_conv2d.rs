@@ -109,6 +109,8 @@ unsafe fn copy_taps(s: *const f32, sw: usize, row: *mut f32, room: usize) {
         v128_store(row.add(4) as *mut v128, i32x4_shuffle::<0, 2, 4, 6>(v(2), v(3)));
         return;
     }
+    #[cfg(not(target_feature = "simd128"))]
+    let _ = room;
     for c in 0..NR {
         *row.add(c) = *s.add(c * sw);
     }
