@@ -1,7 +1,9 @@
 //! The raw `extern "C"` surface of 2-D fp32 pooling (see `exports` for the conventions): NCHW MaxPool and
-//! AveragePool without dilation, with the bits of the TypeScript fast path (`f32_pool.rs`).
+//! AveragePool without dilation, and GlobalAveragePool, with the bits of the TypeScript fast path
+//! (`f32_pool.rs`, `f32_plane_means.rs`).
 
 use crate::exports::region;
+use crate::f32_plane_means;
 use crate::f32_pool::{self, PoolGeometry};
 use crate::status::Status;
 
@@ -89,5 +91,25 @@ pub unsafe extern "C" fn bl_f32_avgpool2d(
     let g = PoolGeometry { planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, peh, pew };
     check!(checked(&g, x, y));
     f32_pool::average_pool2d(x as *const f32, y as *mut f32, &g, include_pad != 0);
+    Status::Ok.code()
+}
+
+/// GlobalAveragePool of `planes` planes of `plane` floats at `x` into `planes` floats at `y`: each the float64
+/// sum of its plane in order over `plane`, rounded to float32 (the TypeScript fast path's bits).
+///
+/// # Safety
+/// Pointers are offsets into this module's memory (checked against its size).
+#[no_mangle]
+pub unsafe extern "C" fn bl_f32_global_avgpool(planes: usize, plane: usize, x: usize, y: usize) -> i32 {
+    if planes == 0 || plane == 0 {
+        return Status::BadShape.code();
+    }
+    let inputs = planes as u64 * plane as u64 * 4;
+    if inputs > u32::MAX as u64 {
+        return Status::Overflow.code();
+    }
+    check!(region(x, inputs, 4));
+    check!(region(y, planes as u64 * 4, 4));
+    f32_plane_means::plane_means(x as *const f32, planes, plane, y as *mut f32);
     Status::Ok.code()
 }

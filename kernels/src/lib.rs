@@ -22,6 +22,7 @@ mod f32_gemm;
 mod f32_gemm_a4;
 mod f32_gemv;
 mod f32_im2row;
+mod f32_plane_means;
 mod f32_pool;
 mod f32_scale_planes;
 mod f32_softmax;

@@ -104,3 +104,35 @@ export function pool2dF32(
   }
   return y;
 }
+
+/**
+ * GlobalAveragePool of `x` (`planes` planes of `x.length / planes` floats) into `out` (a new array of `planes`
+ * when omitted) with the wasm kernel `name` of `module`: the TypeScript fast path's bits (float64 sums in order).
+ */
+export function globalAveragePoolF32(
+  module: KernelModule,
+  name: string,
+  x: Float32Array,
+  planes: number,
+  out?: Float32Array,
+): Float32Array {
+  const plane = planes > 0 ? x.length / planes : 0;
+  if (!Number.isInteger(planes) || planes <= 0 || !Number.isInteger(plane) || plane <= 0) {
+    throw new RangeError(`globalAveragePoolF32 (${name}): ${x.length} elements are not ${planes} non-empty planes`);
+  }
+  const y = out ?? new Float32Array(planes);
+  if (y.length !== planes) {
+    throw new RangeError(`globalAveragePoolF32 (${name}): out has ${y.length} elements, expected ${planes}`);
+  }
+  const heap = module.heap;
+  const px = heap.alloc(4 * (x.length + planes));
+  try {
+    heap.f32(px, x.length).set(x);
+    const py = px + 4 * x.length;
+    module.check(module.exports.bl_f32_global_avgpool(planes, plane, px, py), name, () => `${planes}×${plane}`);
+    y.set(heap.f32(py, planes));
+  } finally {
+    heap.free(px);
+  }
+  return y;
+}

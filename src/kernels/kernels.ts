@@ -31,7 +31,7 @@ import {
 } from "./_qd8_gemm.ts";
 import type { KernelModule, WasmVariant } from "./kernel_module.ts";
 import { maxExpSumRowsF32, softmaxRowsF32 } from "./_softmax.ts";
-import { pool2dF32, type Pool2dGeometry, type Pool2dKind } from "./_pool.ts";
+import { globalAveragePoolF32, pool2dF32, type Pool2dGeometry, type Pool2dKind } from "./_pool.ts";
 import { qd8Conv2d, type Qd8Conv2dOptions } from "./_qd8_conv2d.ts";
 import { type NativeKernels, type NativeQcw, packNativeQcw } from "./native.ts";
 import type { QcwWeights } from "./ref/qd8_f32_qcw_gemm_ref.ts";
@@ -84,6 +84,8 @@ export interface KernelNames {
   maxPool2d: string;
   /** e.g. `f32-avgpool2d-chw-relaxed`: 2-D AveragePool, the TypeScript fast path's bits. */
   averagePool2d: string;
+  /** e.g. `f32-global-avgpool-chw-relaxed`: GlobalAveragePool, the TypeScript fast path's bits. */
+  globalAveragePool: string;
 }
 
 /** Options of the {@link Kernels} constructor. */
@@ -116,6 +118,7 @@ export function kernelNames(module: KernelModule, native?: NativeKernels): Kerne
     softmax: `f32-softmax-rows-${v}`,
     maxPool2d: `f32-maxpool2d-chw-${v}`,
     averagePool2d: `f32-avgpool2d-chw-${v}`,
+    globalAveragePool: `f32-global-avgpool-chw-${v}`,
   };
 }
 
@@ -274,6 +277,15 @@ export class Kernels {
     const name = kind.op === "max" ? this.names.maxPool2d : this.names.averagePool2d;
     this.#ran.add(name);
     return pool2dF32(this.module, name, kind, x, geometry, out);
+  }
+
+  /**
+   * GlobalAveragePool of `planes` float32 planes (`x.length / planes` floats each), with the bits of the
+   * TypeScript fast path (float64 sums in order, equal to the reference kernels) on every build.
+   */
+  globalAveragePoolF32(x: Float32Array, planes: number, out?: Float32Array): Float32Array {
+    this.#ran.add(this.names.globalAveragePool);
+    return globalAveragePoolF32(this.module, this.names.globalAveragePool, x, planes, out);
   }
 
   /**

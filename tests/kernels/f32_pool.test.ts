@@ -1,6 +1,7 @@
 // The wasm 2-D pooling kernels (kernels/src/f32_pool.rs) give the TypeScript fast path's bits exactly (and so the
 // reference kernels') on every build: whole-window interiors and borders, padding, ceil mode, empty windows,
-// strides 1–3, windows up to 5 wide, count_include_pad 0 and 1, batch 2, with NaN, ±Infinity and ±0 in the data.
+// strides 1–3, windows up to 5 wide, count_include_pad 0 and 1, batch 2, with NaN, ±Infinity and ±0 in the data;
+// and GlobalAveragePool (kernels/src/f32_plane_means.rs), its float64 sums in the same order.
 import { describe, expect, test } from "bun:test";
 import type { Attribute, Node } from "../../src/graph/graph.ts";
 import { Tensor } from "../../src/graph/tensor.ts";
@@ -148,6 +149,40 @@ for (const variant of availableVariants()) {
       expect(got.dims).toEqual([1, 200, 1, 48]);
       expectSameBits(got.data as Float32Array, oracles("MaxPool", c, x), `${variant} fast op`);
       expect(kernels.ran().includes(`f32-maxpool2d-chw-${variant}`)).toBe(variant !== "scalar");
+    });
+
+    test("GlobalAveragePool equals the TypeScript fast path bit for bit (8/4/1-plane paths, any plane size)", async () => {
+      const kernels = await kernelsFor(variant);
+      const op = OPS.get("GlobalAveragePool")!, n = node("GlobalAveragePool", {}), attrs = new Attrs({});
+      const ctx = { node: n, opset: 19, runSubgraph: () => [] };
+      // planes 8·k + 4 + 1 and odd plane sizes: every path and every tail; cls's [1,200,2,96]; batch 2.
+      for (const [i, dims] of [[1, 13, 3, 5], [2, 7, 1, 1], [1, 200, 2, 96], [1, 8, 4, 4], [2, 9, 3, 11]].entries()) {
+        // Plain values (every sum's rounding shows) and with specials (NaN/∞ planes).
+        for (const x of [randomF32(dims.reduce((a, b) => a * b, 1), 800 + i, -4, 4), withSpecials(dims, 900 + i)]) {
+          const ref = op.run([new Tensor("float32", x, dims)], attrs, ctx)[0]!;
+          const ts = f32PoolOp(n, op)!.run([new Tensor("float32", x, dims)], attrs, ctx)[0]!;
+          expectSameBits(
+            ts.data as Float32Array,
+            ref.data as Float32Array,
+            `GlobalAveragePool ${dims}: TypeScript vs reference`,
+          );
+          const got = kernels.globalAveragePoolF32(x, dims[0]! * dims[1]!);
+          expectSameBits(got, ref.data as Float32Array, `${variant} GlobalAveragePool ${dims}`);
+        }
+      }
+      // Through the fast op: large inputs take the kernel on SIMD builds, with the same dims and bits.
+      const own = new Kernels(kernels.module);
+      const dims = [1, 200, 2, 96], x = withSpecials(dims, 950);
+      const fast = f32PoolOp(n, op, own)!.run([new Tensor("float32", x, dims)], attrs, ctx)[0]!;
+      expect(fast.dims).toEqual([1, 200, 1, 1]);
+      expectSameBits(
+        fast.data as Float32Array,
+        op.run([new Tensor("float32", x, dims)], attrs, ctx)[0]!.data as Float32Array,
+        "fast op",
+      );
+      expect(own.ran().includes(`f32-global-avgpool-chw-${variant}`)).toBe(variant !== "scalar");
+      expect(() => kernels.globalAveragePoolF32(new Float32Array(10), 3)).toThrow(RangeError);
+      expect(kernels.module.heap.allocatedBytes).toBe(0);
     });
 
     test("a zero stride or a length that does not match the geometry is rejected", async () => {

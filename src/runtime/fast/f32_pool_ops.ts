@@ -30,14 +30,26 @@ const LOWEST_F32 = -3.4028234663852886e38;
 export const WASM_POOL_MIN_OUTPUTS = 64;
 
 /**
- * Each plane's mean, its float64 sum taken in the reference's order; four planes at a time, so four
- * independent sums hide the add latency (1.15-1.2× faster on det's 96×80×80 map) without changing any of them.
+ * Fewest input values a GlobalAveragePool sends to the wasm kernel (`f32_plane_means.rs`, the same bits):
+ * below it the copy in costs more than the vector sums save.
  */
-function globalAveragePoolF32(x: Tensor): Tensor {
+export const WASM_GLOBAL_POOL_MIN_INPUTS = 1024;
+
+/**
+ * Each plane's mean, its float64 sum taken in the reference's order: in wasm (SIMD builds) for inputs of at
+ * least {@link WASM_GLOBAL_POOL_MIN_INPUTS} values (cls 0.94-0.98×, rec 0.98× whole-model, Deno), else here
+ * four planes at a time, so four independent sums hide
+ * the add latency (1.15-1.2× faster on det's 96×80×80 map) without changing any of them.
+ */
+function globalAveragePoolF32(x: Tensor, kernels?: Kernels): Tensor {
   const [n, c] = x.dims as [number, number];
   const planes = n * c, plane = planes === 0 ? 0 : x.size / planes;
   const xd = x.data as Float32Array;
   const out = allocateForOverwrite("float32", planes) as Float32Array;
+  const dims = [n, c, ...x.dims.slice(2).map(() => 1)];
+  if (kernels && kernels.variant !== "scalar" && plane > 0 && x.size >= WASM_GLOBAL_POOL_MIN_INPUTS) {
+    return new Tensor("float32", kernels.globalAveragePoolF32(xd, planes, out), dims);
+  }
   let p = 0;
   for (; p + 4 <= planes; p += 4) {
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -58,7 +70,7 @@ function globalAveragePoolF32(x: Tensor): Tensor {
     for (; i < end; i++) sum += xd[i]!;
     out[p] = sum / plane;
   }
-  return new Tensor("float32", out, [n, c, ...x.dims.slice(2).map(() => 1)]);
+  return new Tensor("float32", out, dims);
 }
 
 /**
@@ -300,7 +312,7 @@ export function f32PoolOp(node: Node, def: OpDefinition, kernels?: Kernels): OpD
   let fast: (inputs: readonly (Tensor | undefined)[], attrs: Attrs, ctx: KernelContext) => Tensor | undefined;
   switch (node.op) {
     case "GlobalAveragePool":
-      fast = ([x]) => (x?.type === "float32" && x.dims.length >= 2 ? globalAveragePoolF32(x) : undefined);
+      fast = ([x]) => (x?.type === "float32" && x.dims.length >= 2 ? globalAveragePoolF32(x, kernels) : undefined);
       break;
     case "MaxPool":
       if (node.outputs.length !== 1) return undefined;
