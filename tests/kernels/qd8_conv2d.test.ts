@@ -109,6 +109,18 @@ for (const variant of availableVariants()) {
       }
     });
 
+    test("one pixel per image: the bits of the qd8 GEMM on the images as rows (the low-mode op's shortcut)", async () => {
+      const kernels = await kernelsFor(variant);
+      for (const [i, [c, oc, bits, blockSize]] of [[200, 50, 4, 32], [72, 40, 8, 0], [120, 480, 2, 24]].entries()) {
+        using packed = kernels.packQcw(weights(oc, c, bits as 2 | 4 | 8, blockSize!, 80 + i));
+        const x = randomF32(3 * c, 90 + i, -2, 2);
+        const o = { asymmetric: true, activation: "relu" as const };
+        const conv = kernels.qd8Conv2d(x, packed, { ...o, channels: c, height: 1, width: 1, kernel: [1, 1], batch: 3 });
+        const gemm = kernels.qd8F32QcwGemm(x, packed, o);
+        expect([...new Uint32Array(conv.data.buffer)]).toEqual([...new Uint32Array(gemm.buffer)]);
+      }
+    });
+
     test("rejects weights whose k does not match the conv", async () => {
       const kernels = await kernelsFor(variant);
       using packed = kernels.packQcw(weights(4, 12, 4, 0, 3));
