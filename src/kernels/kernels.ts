@@ -14,8 +14,10 @@ import {
   PreparedConv2d,
 } from "./_conv2d.ts";
 import {
+  type Conv2dChainEntry,
   conv2dChainF32,
   type Conv2dChainF32Options,
+  type Conv2dChainGate,
   type Conv2dChainResult,
   type Conv2dChainStep,
 } from "./_conv2d_chain.ts";
@@ -40,7 +42,9 @@ import type { QuantizedRows } from "./ref/quantize_rows_ref.ts";
 export { PackedF32Gemm, PackedQcw, PreparedConv2d };
 export { winogradChannelsPay } from "./_winograd.ts";
 export type {
+  Conv2dChainEntry,
   Conv2dChainF32Options,
+  Conv2dChainGate,
   Conv2dChainResult,
   Conv2dChainStep,
   Conv2dF32Options,
@@ -307,12 +311,13 @@ export class Kernels {
    */
   conv2dChainF32(
     x: Float32Array,
-    steps: readonly Conv2dChainStep[],
+    entries: readonly Conv2dChainEntry[],
     options: Conv2dChainF32Options,
   ): Conv2dChainResult {
     const names = [this.names.conv2d, this.names.dwconv2d, this.names.conv2dWinograd] as const;
-    const result = conv2dChainF32(this.module, names, x, steps, options);
+    const result = conv2dChainF32(this.module, names, x, entries, options);
     for (const kernel of result.kernels) this.#ran.add(kernel);
+    if (entries.some((e) => "gate" in e)) this.#ran.add(this.names.globalAveragePool);
     return result;
   }
 }

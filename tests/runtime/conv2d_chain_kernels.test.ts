@@ -2,7 +2,7 @@
 // memory give exactly the bits of the same convs run one by one with `conv2dF32` (chains of 1, 2 and 3 steps:
 // 1×1, depthwise 3×3 and 5×5, strided, padded, dilated, Winograd 3×3, grouped, batch 2), stay within the
 // fp32 budget of the float64 reference convs, report every kernel that ran, and free their kernel memory
-// on success and on error.
+// on success and on error; a squeeze-and-excitation gate between steps has the bits of its ops one by one.
 import { describe, expect, test } from "bun:test";
 import type { Activation } from "../../src/kernels/activation.ts";
 import type { Conv2dChainStep, Kernels, PreparedConv2d } from "../../src/kernels/kernels.ts";
@@ -122,6 +122,49 @@ for (const variant of availableVariants()) {
       }
       expect(kernels.ran().some((k) => k.startsWith("f32-conv2d-winograd-"))).toBe(true);
       expect(kernels.ran().some((k) => k.startsWith("f32-dwconv2d-"))).toBe(true);
+    });
+
+    test("a squeeze-and-excitation gate between steps: the bits of pool, 1×1 convs and Mul run one by one", async () => {
+      const kernels = await kernelsFor(variant);
+      // 7 → 16 (1×1) → depthwise 3×3 → gate 16 → 4 → 16 → 1×1 → 5, on 6×11, batch 2.
+      const steps: StepCase[] = [
+        { oc: 16, k: [1, 1], activation: "hardswish" },
+        { oc: 16, k: [3, 3], group: 16, pads: [1, 1, 1, 1] },
+        { oc: 4, k: [1, 1], activation: "relu" },
+        { oc: 16, k: [1, 1], activation: { kind: "hardsigmoid", alpha: 0.2, beta: 0.5 } },
+        { oc: 5, k: [1, 1] },
+      ];
+      const { packed, chain } = pack(kernels, 7, steps, 700);
+      try {
+        const [h, w] = [6, 11], x = randomF32(2 * 7 * h * w, 710, -2, 2);
+        const [a, b, fc1, fc2, c] = chain as [
+          Conv2dChainStep,
+          Conv2dChainStep,
+          Conv2dChainStep,
+          Conv2dChainStep,
+          Conv2dChainStep,
+        ];
+        const before = kernels.module.heap.allocatedBytes;
+        const got = kernels.conv2dChainF32(x, [a, b, { gate: [fc1, fc2] }, c], { height: h, width: w, batch: 2 });
+        expect(kernels.module.heap.allocatedBytes).toBe(before);
+        const one = (y: Float32Array, step: Conv2dChainStep, height: number, width: number) =>
+          kernels.conv2dF32(y, step.conv, { ...step, height, width, batch: 2 }).data;
+        const d = one(one(x, a, h, w), b, h, w);
+        const s = one(one(kernels.globalAveragePoolF32(d, 32), fc1, 1, 1), fc2, 1, 1);
+        const gated = d.map((v, i) => v * s[Math.floor(i / (h * w))]!);
+        const want = one(gated, c, h, w);
+        expect(got.dims).toEqual([2, 5, h, w]);
+        expect(new Uint32Array(got.data.buffer)).toEqual(new Uint32Array(want.buffer));
+        expect(() => kernels.conv2dChainF32(x, [{ gate: [fc1, fc2] }, a], { height: h, width: w })).toThrow(
+          /gate before any convolution/,
+        );
+        expect(() => kernels.conv2dChainF32(x, [a, { gate: [fc2, fc1] }, c], { height: h, width: w })).toThrow(
+          /gate 1 maps 4 → 16 → 16 → 4 channels after a step giving 16/,
+        );
+        expect(kernels.module.heap.allocatedBytes).toBe(before);
+      } finally {
+        for (const p of packed) p.conv.dispose();
+      }
     });
 
     test("writes into `out`, and rejects bad chains with messages that say where, freeing what it took", async () => {

@@ -143,6 +143,59 @@ describe("fp32 conv chains give the unchained ops' bits", () => {
   });
 });
 
+/** x → 1×1 expand → depthwise 3×3 → SE block (pool, 1×1 → Relu, 1×1 → HardSigmoid, Mul) → 1×1 → y. */
+function seChain(init: Map<string, Tensor>, o: { mulFirst?: boolean; fcKernel?: number; extra?: Node[] } = {}): Node[] {
+  const k = o.fcKernel ?? 1, pads = (k - 1) / 2;
+  return [
+    conv(init, "x", "a", 6, 16, 1),
+    node("HardSwish", ["a"], ["a_act"]),
+    conv(init, "a_act", "b", 16, 16, 3, { group: int(16), pads: ints([1, 1, 1, 1]) }),
+    node("GlobalAveragePool", ["b"], ["g"]),
+    conv(init, "g", "r", 16, 4, k, { pads: ints([pads, pads, pads, pads]) }),
+    node("Relu", ["r"], ["r_act"]),
+    conv(init, "r_act", "t", 4, 16, 1),
+    node("HardSigmoid", ["t"], ["s"], { alpha: { kind: "float", value: 0.2 }, beta: { kind: "float", value: 0.5 } }),
+    node("Mul", o.mulFirst ? ["s", "b"] : ["b", "s"], ["m"]),
+    conv(init, "m", "y", 16, 8, 1),
+    ...(o.extra ?? []),
+  ];
+}
+
+/** Whether `name`'s producer (a pool or Mul of an SE block) passes its input 0 through in `ops`. */
+function passesThrough(m: Model, ops: KernelOverrides, name: string): boolean {
+  const n = m.graph.nodes.find((n) => n.outputs[0] === name)!;
+  const probe = new Tensor("float32", new Float32Array(4), [1, 1, 2, 2]);
+  const inputs = n.inputs.map(() => probe);
+  return ops.get(n)?.run(inputs, new Attrs(n.attributes), { node: n, opset: 13, runSubgraph: () => [] })[0] === probe;
+}
+
+describe("squeeze-and-excitation blocks run inside a chain", () => {
+  for (const mulFirst of [false, true]) {
+    test(`1×1 → depthwise → SE (Mul(${mulFirst ? "s, x" : "x, s"})) → 1×1, batch 1 and 2: the unchained bits`, () => {
+      const init = new Map<string, Tensor>();
+      const m = model(seChain(init, { mulFirst }), ["y"], init);
+      for (const batch of [1, 2]) {
+        expect(chainedVsUnchained(m, randomTensor([batch, 6, 7, 9], 40 + batch, -2, 2))).toEqual(["a", "b", "r", "t"]);
+      }
+      const ops = buildFastOps(m, kernels);
+      expect(passesThrough(m, ops, "g") && passesThrough(m, ops, "m")).toBe(true);
+    });
+  }
+
+  test("not when the block's input has a third reader, its product two, or a gate conv is not 1×1", () => {
+    const x = () => randomTensor([1, 6, 7, 9], 45, -2, 2);
+    const init = new Map<string, Tensor>();
+    const third = model(seChain(init, { extra: [node("Neg", ["b"], ["nb"])] }), ["y", "nb"], init);
+    expect(chainedVsUnchained(third, x())).toEqual(["a", "r"]); // a → b and r → t still chain
+    const init2 = new Map<string, Tensor>();
+    const twice = model(seChain(init2, { extra: [node("Neg", ["m"], ["nm"])] }), ["y", "nm"], init2);
+    expect(chainedVsUnchained(twice, x())).toEqual(["a", "r"]);
+    const init3 = new Map<string, Tensor>();
+    const wide = model(seChain(init3, { fcKernel: 3 }), ["y"], init3);
+    expect(chainedVsUnchained(wide, x())).toEqual(["a", "r"]);
+  });
+});
+
 describe("what must not chain", () => {
   test("an intermediate read twice: the chain breaks there (the convs around it may still chain)", () => {
     const init = new Map<string, Tensor>();

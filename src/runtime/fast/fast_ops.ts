@@ -219,7 +219,7 @@ export function buildFastOps(
     }
     const conv = OPS.get("Conv");
     if ((options.chainConvs ?? true) && conv) {
-      applyConvChains(kernels, conv, convChains(graph, readers, links), links, ops);
+      applyConvChains(kernels, conv, convChains(graph, readers, links), links, ops, OPS);
     }
   }
 
