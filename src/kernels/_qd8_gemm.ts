@@ -43,7 +43,8 @@ export class PackedQcw extends OwnedBlock {
   }
 }
 
-const pad8 = (k: number): number => Math.ceil(k / 8) * 8;
+/** Row length of int8 activations: `k` padded to a multiple of 8 (the GEMM's `lda`). */
+export const pad8 = (k: number): number => Math.ceil(k / 8) * 8;
 
 function positiveInt(v: number, what: string): void {
   if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${what} must be a positive integer, got ${v}`);

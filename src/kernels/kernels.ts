@@ -18,6 +18,8 @@ import {
   conv2dChainF32,
   type Conv2dChainF32Options,
   type Conv2dChainGate,
+  type Conv2dChainGateConv,
+  type Conv2dChainGemv,
   type Conv2dChainResult,
   type Conv2dChainStep,
 } from "./_conv2d_chain.ts";
@@ -45,6 +47,8 @@ export type {
   Conv2dChainEntry,
   Conv2dChainF32Options,
   Conv2dChainGate,
+  Conv2dChainGateConv,
+  Conv2dChainGemv,
   Conv2dChainResult,
   Conv2dChainStep,
   Conv2dF32Options,
@@ -317,7 +321,16 @@ export class Kernels {
     const names = [this.names.conv2d, this.names.dwconv2d, this.names.conv2dWinograd] as const;
     const result = conv2dChainF32(this.module, names, x, entries, options);
     for (const kernel of result.kernels) this.#ran.add(kernel);
-    if (entries.some((e) => "gate" in e)) this.#ran.add(this.names.globalAveragePool);
+    for (const e of entries) {
+      if (!("gate" in e)) continue;
+      this.#ran.add(this.names.globalAveragePool);
+      for (const fc of e.gate) {
+        if (!("packed" in fc)) continue;
+        const bits = fc.packed.bits;
+        this.#ran.add(bits === 8 ? this.names.qc8w : bits === 4 ? this.names.qc4w : this.names.qc2w);
+        this.#ran.add(this.names.qd8Quantize);
+      }
+    }
     return result;
   }
 }

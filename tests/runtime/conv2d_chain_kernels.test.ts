@@ -155,13 +155,34 @@ for (const variant of availableVariants()) {
         const want = one(gated, c, h, w);
         expect(got.dims).toEqual([2, 5, h, w]);
         expect(new Uint32Array(got.data.buffer)).toEqual(new Uint32Array(want.buffer));
+        // The gate's first conv on packed 4-bit weights (low memory mode): the qd8 GEMM on the means row.
+        const nb = 16 / 8;
+        using packedFc1 = kernels.packQcw({
+          n: 4,
+          k: 16,
+          bits: 4,
+          blockSize: 8,
+          codes: Uint8Array.from(randomF32(64, 720, 0, 15.99), Math.floor),
+          scales: randomF32(4 * nb, 721, 0.01, 0.05),
+          offsets: randomF32(4 * nb, 722, -0.3, 0),
+          bias: randomF32(4, 723, -0.1, 0.1),
+        });
+        const held = kernels.module.heap.allocatedBytes; // with the packed weights
+        const gemv = { packed: packedFc1, activation: "relu" as const };
+        const mixed = kernels.conv2dChainF32(x, [a, b, { gate: [gemv, fc2] }, c], { height: h, width: w, batch: 2 });
+        const means = kernels.globalAveragePoolF32(d, 32);
+        const r = kernels.qd8F32QcwGemm(means, packedFc1, { asymmetric: true, activation: "relu" });
+        const s2 = one(r, fc2, 1, 1);
+        const want2 = one(d.map((v, i) => v * s2[Math.floor(i / (h * w))]!), c, h, w);
+        expect(new Uint32Array(mixed.data.buffer)).toEqual(new Uint32Array(want2.buffer));
+        expect(kernels.ran()).toContain(kernels.names.qc4w);
         expect(() => kernels.conv2dChainF32(x, [{ gate: [fc1, fc2] }, a], { height: h, width: w })).toThrow(
           /gate before any convolution/,
         );
         expect(() => kernels.conv2dChainF32(x, [a, { gate: [fc2, fc1] }, c], { height: h, width: w })).toThrow(
           /gate 1 maps 4 → 16 → 16 → 4 channels after a step giving 16/,
         );
-        expect(kernels.module.heap.allocatedBytes).toBe(before);
+        expect(kernels.module.heap.allocatedBytes).toBe(held);
       } finally {
         for (const p of packed) p.conv.dispose();
       }

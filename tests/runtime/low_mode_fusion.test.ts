@@ -55,6 +55,18 @@ async function lowRun(extra: string[], x: Tensor): Promise<{ y: Uint32Array; ker
   return { y: new Uint32Array(y.buffer, y.byteOffset, y.length), kernels: session.kernels };
 }
 
+/** Runs node `name`'s op of the fast ops a low-mode session builds for `m` (its packed weights out of the graph). */
+async function lowFastOps(m: Model): Promise<(name: string, inputs: (T | undefined)[]) => T> {
+  const packed = new Map([...packableQuantized(m.graph)].map((name) => [name, m.graph.quantized.get(name)!]));
+  for (const name of packed.keys()) m.graph.quantized.delete(name);
+  const model = dequantizeModel(m);
+  const ops = buildFastOps(model, await loadKernels({ variant: "relaxed" }), packed);
+  return (name, inputs) => {
+    const n = model.graph.nodes.find((n) => n.outputs[0] === name)!;
+    return ops.get(n)!.run(inputs, new Attrs(n.attributes), { node: n, opset: 13, runSubgraph: () => [] })[0]!;
+  };
+}
+
 describe("low memory mode: SE gate into a packed conv, tiny-K fp32 convs chained", () => {
   for (const batch of [1, 2]) {
     test(`batch ${batch}: the bits of the unfused low-mode session`, async () => {
@@ -66,17 +78,47 @@ describe("low memory mode: SE gate into a packed conv, tiny-K fp32 convs chained
     });
   }
 
-  test("the fusions happen: the Mul returns a stand-in on x's buffer, the depthwise conv passes its input on", async () => {
-    // The fast ops as a low-mode session builds them (its packed weights taken out of the graph).
-    const m = compressed([]);
-    const packed = new Map([...packableQuantized(m.graph)].map((name) => [name, m.graph.quantized.get(name)!]));
-    for (const name of packed.keys()) m.graph.quantized.delete(name);
-    const model = dequantizeModel(m);
-    const ops = buildFastOps(model, await loadKernels({ variant: "relaxed" }), packed);
-    const run = (name: string, inputs: (T | undefined)[]) => {
-      const n = model.graph.nodes.find((n) => n.outputs[0] === name)!;
-      return ops.get(n)!.run(inputs, new Attrs(n.attributes), { node: n, opset: 13, runSubgraph: () => [] })[0]!;
+  test("an SE block whose first conv stays packed runs inside the fp32 chain around it: the unfused bits", async () => {
+    // x → depthwise 3×3 → SE (pool, 1×1 [48, 72] packed → Relu, 1×1 [72, 48] fp32 (K ≤ 63) → HardSigmoid, Mul) → 1×1 [8, 72].
+    const nodes = [
+      node("Conv", ["x", "dw"], ["d"], { group: { kind: "int", value: C }, pads: ints([1, 1, 1, 1]) }),
+      node("GlobalAveragePool", ["d"], ["g"]),
+      node("Conv", ["g", "f1"], ["r"]),
+      node("Relu", ["r"], ["r2"]),
+      node("Conv", ["r2", "f2"], ["t"]),
+      node("HardSigmoid", ["t"], ["s"]),
+      node("Mul", ["d", "s"], ["m"]),
+      node("Conv", ["m", "pw"], ["y"]),
+    ];
+    const initializers = {
+      dw: randomTensor([C, 1, 3, 3], 30, -0.5, 0.5),
+      f1: randomTensor([48, C, 1, 1], 31, -0.5, 0.5),
+      f2: randomTensor([C, 48, 1, 1], 32, -0.5, 0.5),
+      pw: randomTensor([8, C, 1, 1], 33, -0.5, 0.5),
     };
+    const model = (outputs: string[]) =>
+      compressModel(graphModel(nodes, { inputs: ["x"], outputs, initializers }), { bits: 4, blockSize: 8, minSize: 0 })
+        .model;
+    const run = async (outputs: string[], x: Tensor) => {
+      const session = await InferenceSession.create(model(outputs), { memory: "low" });
+      const y = (await session.run({ x })).y!.data as Float32Array;
+      return { y: [...new Uint32Array(y.buffer, y.byteOffset, y.length)], kernels: session.kernels };
+    };
+    for (const batch of [1, 2]) {
+      const x = randomTensor([batch, C, 5, 7], 34 + batch, -3, 3);
+      const fused = await run(["y"], x);
+      expect(fused.kernels.some((k) => k.startsWith("qd8-f32-qc4w-gemm"))).toBe(true); // f1 packed
+      expect((await run(["y", "m"], x)).y).toEqual(fused.y); // the block computed op by op
+    }
+    // Fused: the Mul (and the depthwise conv) pass their input through, the chain's tail runs them.
+    const probe = new T("float32", new Float32Array(4), [1, 1, 2, 2]);
+    const op = await lowFastOps(model(["y"]));
+    expect(op("m", [probe, probe])).toBe(probe);
+    expect(op("d", [probe])).toBe(probe);
+  });
+
+  test("the fusions happen: the Mul returns a stand-in on x's buffer, the depthwise conv passes its input on", async () => {
+    const run = await lowFastOps(compressed([]));
     const x = randomTensor([1, C, 4, 9], 20, -3, 3);
     expect(run("m", [x, randomTensor([1, C, 1, 1], 21)]).data).toBe(x.data);
     const probe = new T("float32", new Float32Array(40 * 36), [1, 40, 4, 9]);

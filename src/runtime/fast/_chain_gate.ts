@@ -1,14 +1,21 @@
 /**
  * Squeeze-and-excitation blocks a conv chain runs inside (PP-LCNet's, in PP-OCR cls and rec): after a
  * chain conv `A` whose output `x` is read by exactly a GlobalAveragePool and a `Mul(x, s)`, the pool feeds
- * a 1×1 fp32 conv, that one a second, the second's output is `s`, and the Mul's product is read only by the
- * next chain conv `B` as its data input. Nothing else reads any of those values and none is a graph output,
- * so the chain can run the block in kernel memory between `A` and `B` (`Conv2dChainGate`) with the bits of
- * the ops run one by one.
+ * a 1×1 conv, that one a second (fp32 chain links, or packed 1×1 convs in low memory mode), the second's
+ * output is `s`, and the Mul's product is read only by the next chain conv `B` as its data input. Nothing
+ * else reads any of those values and none is a graph output, so the chain can run the block in kernel
+ * memory between `A` and `B` (`Conv2dChainGate`) with the bits of the ops run one by one.
  * @module
  */
 import type { Graph, Node } from "../../graph/graph.ts";
+import type { Conv2dChainGemv } from "../../kernels/kernels.ts";
 import type { ConvChainLink } from "./f32_conv_chain_op.ts";
+
+/** A packed 1×1 Conv (low memory mode) a block may run as a GEMV, and the value its epilogue ends in. */
+export interface GemvLink {
+  gemv: Conv2dChainGemv;
+  output: string;
+}
 
 /** A squeeze-and-excitation block between two chain convs. */
 export interface ChainGate {
@@ -25,6 +32,7 @@ export function gateAfter(
   graph: Graph,
   readers: ReadonlyMap<string, readonly Node[]>,
   links: ReadonlyMap<Node, ConvChainLink>,
+  gemvs: ReadonlyMap<Node, GemvLink>,
   a: Node,
 ): { gate: ChainGate; next: Node } | undefined {
   const outputs = new Set(graph.outputs.map((o) => o.name));
@@ -41,13 +49,19 @@ export function gateAfter(
   const pool = list.find((n) => n.op === "GlobalAveragePool" && n.domain === "" && n.inputs[0] === x);
   const mul = list.find((n) => n.op === "Mul" && n.domain === "" && n.inputs.length === 2);
   if (!pool || !mul || pool === mul) return undefined;
+  /** The value a 1×1 conv the block may run ends in, or undefined for any other node. */
+  const fcOutput = (n: Node | undefined) =>
+    n === undefined
+      ? undefined
+      : links.get(n)?.step.kernel.every((k) => k === 1)
+      ? links.get(n)!.output
+      : gemvs.get(n)?.output;
   const fc1 = soleReader(pool.outputs[0]);
-  const fc2 = fc1 && links.has(fc1) ? soleReader(links.get(fc1)!.output) : undefined;
-  if (!fc1 || !fc2 || !links.has(fc2)) return undefined;
-  const s = links.get(fc2)!.output;
+  const fc2 = soleReader(fcOutput(fc1));
+  const s = fcOutput(fc2);
+  if (!fc1 || !fc2 || !s) return undefined;
   if (soleReader(s, false) !== mul || !(mul.inputs.includes(x) && mul.inputs.includes(s))) return undefined;
   const b = soleReader(mul.outputs[0]);
-  const oneByOne = (n: Node) => links.get(n)!.step.kernel.every((k) => k === 1);
-  if (!b || !links.has(b) || !oneByOne(fc1) || !oneByOne(fc2) || new Set([a, fc1, fc2, b]).size !== 4) return undefined;
+  if (!b || !links.has(b) || new Set([a, fc1, fc2, b]).size !== 4) return undefined;
   return { gate: { pool, fc: [fc1, fc2], mul }, next: b };
 }

@@ -18,11 +18,11 @@
 import { allocateForOverwrite } from "../../graph/dtype.ts";
 import type { Graph, Node } from "../../graph/graph.ts";
 import { Tensor } from "../../graph/tensor.ts";
-import type { Conv2dChainEntry, Conv2dChainStep, Kernels } from "../../kernels/kernels.ts";
+import type { Conv2dChainEntry, Conv2dChainGemv, Conv2dChainStep, Kernels } from "../../kernels/kernels.ts";
 import type { OpDefinition } from "../op.ts";
 import { type Absorbed, passThrough } from "./_fusion.ts";
 import { deferredChannelScale } from "./f32_channel_scale.ts";
-import { type ChainGate, gateAfter } from "./_chain_gate.ts";
+import { type ChainGate, gateAfter, type GemvLink } from "./_chain_gate.ts";
 import { convCallGeometry, type F32ConvStep, requireFloat } from "./f32_fast_ops.ts";
 
 /** A Conv fast op that may join a chain: its packed step and the value its fused epilogue ends in. */
@@ -60,12 +60,13 @@ export function convChains(
   graph: Graph,
   readers: ReadonlyMap<string, readonly Node[]>,
   links: ReadonlyMap<Node, ConvChainLink>,
+  gemvs: ReadonlyMap<Node, GemvLink> = new Map(),
 ): ChainMember[][] {
   const outputs = new Set(graph.outputs.map((o) => o.name));
   const gates = new Map<Node, { gate: ChainGate; next: Node }>();
   const inGate = new Set<Node>();
   for (const node of links.keys()) {
-    const g = gateAfter(graph, readers, links, node);
+    const g = gateAfter(graph, readers, links, gemvs, node);
     if (!g) continue;
     gates.set(node, g);
     for (const fc of g.gate.fc) inGate.add(fc);
@@ -107,11 +108,11 @@ export function applyConvChains(
   links: ReadonlyMap<Node, ConvChainLink>,
   ops: Map<Node, OpDefinition>,
   defs: ReadonlyMap<string, OpDefinition>,
+  gemvs: ReadonlyMap<Node, GemvLink> = new Map(),
 ): void {
+  const fc = (n: Node) => links.get(n)?.step ?? gemvs.get(n)!.gemv;
   for (const chain of chains) {
-    const steps = chain.map((m): ChainStep =>
-      isGate(m) ? { gate: [links.get(m.fc[0])!.step, links.get(m.fc[1])!.step] } : links.get(m)!.step
-    );
+    const steps = chain.map((m): ChainStep => isGate(m) ? { gate: [fc(m.fc[0]), fc(m.fc[1])] } : links.get(m)!.step);
     const tail = chain[chain.length - 1] as Node;
     for (const m of chain) {
       if (!isGate(m)) {
@@ -123,8 +124,8 @@ export function applyConvChains(
   }
 }
 
-/** A step of a chain op: a conv, or the two 1×1 convs of a block between two. */
-export type ChainStep = F32ConvStep | { gate: readonly [F32ConvStep, F32ConvStep] };
+/** A step of a chain op: a conv, or the two 1×1 convs (fp32 or packed) of a block between two. */
+export type ChainStep = F32ConvStep | { gate: readonly [F32ConvStep | Conv2dChainGemv, F32ConvStep | Conv2dChainGemv] };
 
 /**
  * The op of a chain's tail: runs `steps` (head first) on input 0, the head's input. Each step's strides,
@@ -150,7 +151,13 @@ export function f32ConvChainOp(kernels: Kernels, def: OpDefinition, steps: reado
       const calls = steps.map((step): Conv2dChainEntry => {
         if ("gate" in step) {
           const [fc1, fc2] = step.gate;
-          return { gate: [call(fc1, [batch, dims[1]!, 1, 1]), call(fc2, [batch, fc1.outChannels, 1, 1])] };
+          const reduced = "packed" in fc1 ? fc1.packed.n : fc1.outChannels;
+          return {
+            gate: [
+              "packed" in fc1 ? fc1 : call(fc1, [batch, dims[1]!, 1, 1]),
+              "packed" in fc2 ? fc2 : call(fc2, [batch, reduced, 1, 1]),
+            ],
+          };
         }
         const c = call(step, dims);
         const g = convCallGeometry({ dims }, step.kernel, step.attrs);

@@ -31,6 +31,7 @@ import { Attrs, type OpDefinition } from "../op.ts";
 import { OPS } from "../registry.ts";
 import { type Absorbed, columnBiasAfter, epilogueAfter, passThrough, preAffineBefore, readersOf } from "./_fusion.ts";
 import { fusableResize } from "./_nearest_upsample.ts";
+import type { GemvLink } from "./_chain_gate.ts";
 import { channelEpilogueAfter } from "./_channel_epilogue.ts";
 import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_op.ts";
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
@@ -122,6 +123,8 @@ export function buildFastOps(
     const links = new Map<Node, ConvChainLink>();
     /** This graph's packed low-mode Convs (they take an SE gate in kernel memory as the fp32 ones do). */
     const packedConvs: Node[] = [];
+    /** Those that are 1×1 GEMVs a chain may run inside a squeeze-and-excitation block. */
+    const gemvs = new Map<Node, GemvLink>();
     const producers = new Map<string, Node>();
     for (const node of graph.nodes) for (const name of node.outputs) if (name) producers.set(name, node);
     for (const node of graph.nodes) {
@@ -189,6 +192,8 @@ export function buildFastOps(
           consumed.add(low.weight);
           fast = low.def;
           if (node.op === "Conv") packedConvs.push(node);
+          const output = low.gemv ? epilogueEnd(node, epi.absorbed) : undefined;
+          if (low.gemv && output) gemvs.set(node, { gemv: low.gemv, output });
         }
       } else if (node.op === "Conv") {
         const pre = preAffineBefore(graph, constants, node, readers, producers, ops);
@@ -219,7 +224,7 @@ export function buildFastOps(
     }
     const conv = OPS.get("Conv");
     if ((options.chainConvs ?? true) && conv) {
-      applyConvChains(kernels, conv, convChains(graph, readers, links), links, ops, OPS);
+      applyConvChains(kernels, conv, convChains(graph, readers, links, gemvs), links, ops, OPS, gemvs);
     }
   }
 

@@ -12,7 +12,7 @@ import type { Node } from "../../graph/graph.ts";
 import type { QuantizedTensor } from "../../graph/quantized_tensor.ts";
 import { Tensor } from "../../graph/tensor.ts";
 import type { Activation } from "../../kernels/activation.ts";
-import { type Kernels, type PackedQcw, winogradChannelsPay } from "../../kernels/kernels.ts";
+import { type Conv2dChainGemv, type Kernels, type PackedQcw, winogradChannelsPay } from "../../kernels/kernels.ts";
 import { geometry3 } from "../ops/nn/conv.ts";
 import { im2row, transposeColumns } from "../ops/nn/_conv_kernels.ts";
 import { resolveWindow } from "../ops/nn/_window.ts";
@@ -26,6 +26,7 @@ import {
   gemmPlan,
   matmulOutputDims,
   requireFloat,
+  unpadded,
 } from "./f32_fast_ops.ts";
 import { deferredChannelScale } from "./f32_channel_scale.ts";
 import { qcwFromQuantized } from "./qcw_weights.ts";
@@ -127,8 +128,11 @@ export const LOW_MODE_FP32_LABEL = "f32-conv2d-low-mode-fp32";
 /** Marks the reason {@link qd8ConvOp} gives for a Conv it leaves to fp32 ({@link lowModeFp32Reason}). */
 export const SMALL_K_REASON = "weight dequantized for this layer only";
 
-/** A packed low-mode op, or why the node keeps a dequantized weight. */
-export type LowOp = { def: OpDefinition; weight: string } | string;
+/**
+ * A packed low-mode op (`gemv`: a 1×1 unpadded Conv's weights the wasm GEMM serves, which a conv chain may
+ * run inside a squeeze-and-excitation block), or why the node keeps a dequantized weight.
+ */
+export type LowOp = { def: OpDefinition; weight: string; gemv?: Conv2dChainGemv } | string;
 
 /** Conv (2-D, group 1) whose weight `q` is quantized, on im2row + the qd8 GEMM. */
 export function qd8ConvOp(
@@ -152,8 +156,10 @@ export function qd8ConvOp(
   const packed = kernels.packQcw(w);
   const [oc, c, kh, kw] = q.dims as [number, number, number, number];
   const k = c * kh * kw;
+  const gemv = k === c && unpadded(attrs) && !kernels.nativeTakes(packed) ? { packed, activation } : undefined;
   return {
     weight: node.inputs[1]!,
+    ...(gemv ? { gemv } : {}),
     def: {
       ...def,
       run: ([xIn]) => {
