@@ -1,9 +1,8 @@
 // A chain of fp32 convolutions run back to back in kernel memory: each step reads the previous one's output
-// there, planned and run by the one-call code of _conv2d.ts, so only the chain's input and output are copied.
-import { type Activation, encodeActivation } from "./activation.ts";
+// there, planned and run by the one-call code of _conv2d.ts, so only the chain's input and output are copied;
+// squeeze-and-excitation gates between steps run there too (_conv2d_chain_gate.ts).
 import type { KernelModule } from "./kernel_module.ts";
-import { type PackedQcw, pad8 } from "./_qd8_gemm.ts";
-import { qcwBlocks } from "./ref/qd8_f32_qcw_gemm_ref.ts";
+import { type Conv2dChainGate, gateBytes, type GateRun, planGate, runGate } from "./_conv2d_chain_gate.ts";
 import { checkInputScale, scaleImage } from "./_input_scale.ts";
 import {
   type Conv2dF32Options,
@@ -15,6 +14,8 @@ import {
   runCall,
 } from "./_conv2d.ts";
 
+export type { Conv2dChainGate, Conv2dChainGateConv, Conv2dChainGemv } from "./_conv2d_chain_gate.ts";
+
 /**
  * One convolution of a {@link conv2dChainF32} chain: its weights (input channels = the previous step's
  * outputs), geometry and activation.
@@ -23,31 +24,6 @@ export interface Conv2dChainStep extends Pick<Conv2dF32Options, "strides" | "dil
   /** The step's weights. */
   conv: PreparedConv2d;
 }
-
-/**
- * A squeeze-and-excitation gate between two convolutions of a chain: the image so far multiplied, plane by
- * plane, by `fc2(fc1(its plane means))` — GlobalAveragePool, two 1×1 convolutions on one pixel with their
- * activations, and the Mul — in kernel memory, each the kernel the op alone runs (the bits of the ops one
- * by one: `bl_f32_global_avgpool`, the conv's, `bl_f32_scale_planes`).
- */
-export interface Conv2dChainGate {
-  /** The two 1×1 convolutions, channels → reduced → channels, with their activations. */
-  gate: readonly [Conv2dChainGateConv, Conv2dChainGateConv];
-}
-
-/**
- * A gate's 1×1 convolution on packed quantized weights (low memory mode): the qd8 GEMM on the one pixel's
- * row, quantized asymmetrically as low mode's ops quantize activations (`qd8F32QcwGemm`'s bits).
- */
-export interface Conv2dChainGemv {
-  /** The weights: `k` input channels, `n` output channels. */
-  packed: PackedQcw;
-  /** Fused activation. @default "none" */
-  activation?: Activation;
-}
-
-/** One of a gate's two convolutions: fp32 weights, or packed quantized ones. */
-export type Conv2dChainGateConv = Conv2dChainStep | Conv2dChainGemv;
 
 /** One entry of a chain: a convolution, or a gate after one. */
 export type Conv2dChainEntry = Conv2dChainStep | Conv2dChainGate;
@@ -74,16 +50,6 @@ export interface Conv2dChainResult {
   dims: [number, number, number, number];
   /** Name of the kernel each step ran, in order. */
   kernels: string[];
-}
-
-/** A planned gate conv, `in` → `out` channels: an fp32 call (its index into the chain's calls) or a GEMV. */
-type GateConvRun = ({ call: number } | { gemv: Conv2dChainGemv }) & { in: number; out: number };
-
-/** A planned gate: its two convs, channels and plane size. */
-interface GateRun {
-  fc: readonly [GateConvRun, GateConvRun];
-  c: number;
-  plane: number;
 }
 
 /**
@@ -115,27 +81,7 @@ export function conv2dChainF32(
   entries.forEach((entry, i) => {
     if ("gate" in entry) {
       if (!prev) throw new RangeError(`${fn}: entry ${i} is a gate before any convolution; start with one`);
-      const fc = entry.gate.map((step, j): GateConvRun => {
-        if ("packed" in step) {
-          step.packed.assertOwner(module, `${fn}: weights of gate ${i} conv ${j}`);
-          return { gemv: step, in: step.packed.k, out: step.packed.n };
-        }
-        step.conv.assertOwner(module, `${fn}: weights of gate ${i} conv ${j}`);
-        const call = planCall(`${fn} gate ${i} conv ${j}`, names, step.conv, { ...step, height: 1, width: 1 });
-        if (call.oh !== 1 || call.ow !== 1) {
-          throw new RangeError(`${fn}: gate ${i} conv ${j} must keep one pixel (a 1×1 kernel without pads)`);
-        }
-        calls.push(call);
-        return { call: calls.length - 1, in: step.conv.inChannels, out: call.oc };
-      }) as [GateConvRun, GateConvRun];
-      const [a, b] = fc;
-      if (a.in !== prev.oc || b.in !== a.out || b.out !== prev.oc) {
-        throw new RangeError(
-          `${fn}: gate ${i} maps ${a.in} → ${a.out} → ${b.in} → ${b.out} channels after a step giving ` +
-            `${prev.oc}; a gate's convs go from the image's channels back to them`,
-        );
-      }
-      plan.push({ fc, c: prev.oc, plane: height * width });
+      plan.push(planGate(module, fn, names, entry, i, prev.oc, height * width, calls));
       return;
     }
     entry.conv.assertOwner(module, `${fn}: weights of step ${i}`);
@@ -176,43 +122,10 @@ export function conv2dChainF32(
     pb = heap.alloc(size * 4);
     ps = heap.alloc(Math.max(...scratch));
     if (o.inputScale !== undefined) pk = heap.alloc(c * 4);
-    // A gate's means, reduced vector and factors; after them a GEMV's int8 row, scale, zero point and the
-    // GEMM's block scratch.
-    const gemvs = gates.flatMap((g) => g.fc.flatMap((f) => ("gemv" in f ? [f.gemv.packed] : [])));
-    const rowBytes = Math.max(0, ...gemvs.map((w) => pad8(w.k) + 8 + qcwBlocks(w.k, w.blockSize) * 4));
-    const gateBytes = Math.ceil(Math.max(0, ...gates.map((g) => 2 * g.c + g.fc[0].out)) / 16) * 64;
-    if (gateBytes > 0) pg = heap.alloc(gateBytes + rowBytes);
+    const gate = gateBytes(gates);
+    if (gate.total > 0) pg = heap.alloc(gate.total);
     const run = (i: number, from: number, to: number) =>
       runCall(module, calls[i]!, pd + i * 64, from, to, ps, scratch[i]!);
-    const gateConv = (f: GateConvRun, from: number, to: number) => {
-      if ("call" in f) return run(f.call, from, to);
-      const { packed: w, activation } = f.gemv, act = encodeActivation(activation), lda = pad8(w.k);
-      const pq = pg + gateBytes, pscale = pq + lda, pzero = pscale + 4, pscr = pzero + 4;
-      const ex = module.exports, name = `qd8-f32-qc${w.bits}w-gemm`;
-      const where = () => `gate GEMV n=${w.n}, k=${w.k}, bits=${w.bits}, blockSize=${w.blockSize}`;
-      module.check(ex.bl_qd8_quantize_rows(1, w.k, from, w.k, 1, pq, lda, pscale, pzero), name, where);
-      const scratchBytes = qcwBlocks(w.k, w.blockSize) * 4;
-      const status = ex.bl_qd8_f32_qcw_gemm(
-        1,
-        w.n,
-        w.k,
-        w.bits,
-        w.blockSize,
-        pq,
-        lda,
-        pscale,
-        pzero,
-        w.ptr,
-        to,
-        w.n,
-        act.code,
-        act.p0,
-        act.p1,
-        pscr,
-        scratchBytes,
-      );
-      module.check(status, name, where);
-    };
     for (let b = 0; b < batch; b++) {
       heap.f32(pa, first.inSize).set(x.subarray(b * first.inSize, (b + 1) * first.inSize));
       if (o.inputScale !== undefined) scaleImage(module, pa, c, o.height * o.width, o.inputScale, b, pk);
@@ -223,12 +136,7 @@ export function conv2dChainF32(
           [px, py] = [py, px];
           continue;
         }
-        const [means, reduced, factors] = [pg, pg + p.c * 4, pg + (p.c + p.fc[0].out) * 4];
-        const where = () => `gate of ${p.c} planes of ${p.plane} floats`;
-        module.check(module.exports.bl_f32_global_avgpool(p.c, p.plane, px, means), "f32-global-avgpool", where);
-        gateConv(p.fc[0], means, reduced);
-        gateConv(p.fc[1], reduced, factors);
-        module.check(module.exports.bl_f32_scale_planes(px, p.c, p.plane, factors), "f32-scale-planes", where);
+        runGate(module, p, px, pg, gate.vectors, run);
       }
       out.set(heap.f32(px, last.outSize), b * last.outSize);
     }
