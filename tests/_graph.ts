@@ -42,3 +42,19 @@ export function graphModel(
     },
   };
 }
+
+/**
+ * A squeeze-and-excitation block on `x` as Paddle exports PP-LCNet's: GlobalAveragePool → 1×1 Conv `w1` → Relu →
+ * 1×1 Conv `w2` → HardSigmoid → `Mul(x, s)` into `out` (`Mul(s, x)` when `gateFirst`). The values between are
+ * `g`, `r`, `r2`, `t` and `s` (one block per graph).
+ */
+export function squeezeExcite(x: string, w1: string, w2: string, out: string, gateFirst = false): Node[] {
+  return [
+    node("GlobalAveragePool", [x], ["g"]),
+    node("Conv", ["g", w1], ["r"]),
+    node("Relu", ["r"], ["r2"]),
+    node("Conv", ["r2", w2], ["t"]),
+    node("HardSigmoid", ["t"], ["s"]),
+    node("Mul", gateFirst ? ["s", x] : [x, "s"], [out]),
+  ];
+}

@@ -15,7 +15,7 @@ import { LOW_MODE_FP32_LABEL } from "../../src/runtime/fast/qd8_fast_ops.ts";
 import { Attrs } from "../../src/runtime/op.ts";
 import { InferenceSession } from "../../src/runtime/session.ts";
 import { randomTensor } from "../_random.ts";
-import { graphModel, node } from "../_graph.ts";
+import { graphModel, node, squeezeExcite } from "../_graph.ts";
 
 const C = 72; // the gated conv's reduction length (and 40 outputs): above the fp32 rules, its weight stays packed
 const ints = (value: number[]): Attribute => ({ kind: "ints", value });
@@ -23,12 +23,7 @@ const ints = (value: number[]): Attribute => ({ kind: "ints", value });
 /** x → SE gate s → Mul(x, s) → 1×1 conv [40, C] → depthwise 3×3 → 1×1 conv [8, 40] (K = 40: fp32 in low mode) → y. */
 function seNet(): Node[] {
   return [
-    node("GlobalAveragePool", ["x"], ["g"]),
-    node("Conv", ["g", "w1"], ["r"]),
-    node("Relu", ["r"], ["r2"]),
-    node("Conv", ["r2", "w2"], ["t"]),
-    node("HardSigmoid", ["t"], ["s"]),
-    node("Mul", ["x", "s"], ["m"]),
+    ...squeezeExcite("x", "w1", "w2", "m"),
     node("Conv", ["m", "w3"], ["p"]),
     node("Relu", ["p"], ["p2"]),
     node("Conv", ["p2", "w4"], ["d"], { group: { kind: "int", value: 40 }, pads: ints([1, 1, 1, 1]) }),
@@ -82,12 +77,7 @@ describe("low memory mode: SE gate into a packed conv, tiny-K fp32 convs chained
     // x → depthwise 3×3 → SE (pool, 1×1 [48, 72] packed → Relu, 1×1 [72, 48] fp32 (K ≤ 63) → HardSigmoid, Mul) → 1×1 [8, 72].
     const nodes = [
       node("Conv", ["x", "dw"], ["d"], { group: { kind: "int", value: C }, pads: ints([1, 1, 1, 1]) }),
-      node("GlobalAveragePool", ["d"], ["g"]),
-      node("Conv", ["g", "f1"], ["r"]),
-      node("Relu", ["r"], ["r2"]),
-      node("Conv", ["r2", "f2"], ["t"]),
-      node("HardSigmoid", ["t"], ["s"]),
-      node("Mul", ["d", "s"], ["m"]),
+      ...squeezeExcite("d", "f1", "f2", "m"),
       node("Conv", ["m", "pw"], ["y"]),
     ];
     const initializers = {

@@ -11,7 +11,7 @@ import { executeGraph } from "../../src/runtime/executor.ts";
 import { buildFastOps } from "../../src/runtime/fast/fast_ops.ts";
 import { Attrs } from "../../src/runtime/op.ts";
 import { randomTensor } from "../_random.ts";
-import { graphModel, node } from "../_graph.ts";
+import { graphModel, node, squeezeExcite } from "../_graph.ts";
 
 const C = 72; // above 64: the 1×1 conv packs its input (the other path reads it in place)
 
@@ -30,12 +30,7 @@ const ints = (value: number[]): Attribute => ({ kind: "ints", value });
 /** x → SE gate s → Mul(x, s) → 1×1 conv (→ a depthwise 3×3 conv, chained, when `chain`). */
 function seBlock(extra: Node[] = [], chain = false): Node[] {
   return [
-    node("GlobalAveragePool", ["x"], ["g"]),
-    node("Conv", ["g", "w1"], ["r"]),
-    node("Relu", ["r"], ["r2"]),
-    node("Conv", ["r2", "w2"], ["t"]),
-    node("HardSigmoid", ["t"], ["s"]),
-    node("Mul", ["x", "s"], ["m"]),
+    ...squeezeExcite("x", "w1", "w2", "m"),
     node("Conv", ["m", "w3"], [chain ? "p" : "y"]),
     ...(chain
       ? [node("Conv", ["p", "w4"], ["y"], { group: { kind: "int", value: 16 }, pads: ints([1, 1, 1, 1]) })]
