@@ -144,8 +144,11 @@ describe("fp32 conv chains give the unchained ops' bits", () => {
 });
 
 /** x → 1×1 expand → depthwise 3×3 → SE block (pool, 1×1 → Relu, 1×1 → HardSigmoid, Mul) → 1×1 → y. */
-function seChain(init: Map<string, Tensor>, o: { mulFirst?: boolean; fcKernel?: number; extra?: Node[] } = {}): Node[] {
-  const k = o.fcKernel ?? 1, pads = (k - 1) / 2;
+function seChain(
+  init: Map<string, Tensor>,
+  o: { mulFirst?: boolean; fcKernel?: number; fcPads?: number; extra?: Node[] } = {},
+): Node[] {
+  const k = o.fcKernel ?? 1, pads = o.fcPads ?? (k - 1) / 2;
   return [
     conv(init, "x", "a", 6, 16, 1),
     node("HardSwish", ["a"], ["a_act"]),
@@ -193,6 +196,10 @@ describe("squeeze-and-excitation blocks run inside a chain", () => {
     const init3 = new Map<string, Tensor>();
     const wide = model(seChain(init3, { fcKernel: 3 }), ["y"], init3);
     expect(chainedVsUnchained(wide, x())).toEqual(["a", "r"]);
+    // A padded 1×1 conv turns the pooled pixel into 3×3: not a gate (the Mul then broadcasts a 3×3 map).
+    const init4 = new Map<string, Tensor>();
+    const padded = model(seChain(init4, { fcPads: 1 }), ["y"], init4);
+    expect(chainedVsUnchained(padded, randomTensor([1, 6, 3, 3], 46, -2, 2))).toEqual(["a", "r"]);
   });
 });
 

@@ -10,6 +10,7 @@
 import type { Graph, Node } from "../../graph/graph.ts";
 import type { Conv2dChainGemv } from "../../kernels/kernels.ts";
 import type { ConvChainLink } from "./f32_conv_chain_op.ts";
+import { unpadded } from "./f32_fast_ops.ts";
 
 /** A packed 1×1 Conv (low memory mode) a block may run as a GEMV, and the value its epilogue ends in. */
 export interface GemvLink {
@@ -21,7 +22,7 @@ export interface GemvLink {
 export interface ChainGate {
   /** Its GlobalAveragePool. */
   pool: Node;
-  /** Its two 1×1 convs (fp32 chain links), in order. */
+  /** Its two 1×1 convs (fp32 chain links or packed GEMVs), in order. */
   fc: readonly [Node, Node];
   /** Its `Mul(x, s)`. */
   mul: Node;
@@ -49,13 +50,12 @@ export function gateAfter(
   const pool = list.find((n) => n.op === "GlobalAveragePool" && n.domain === "" && n.inputs[0] === x);
   const mul = list.find((n) => n.op === "Mul" && n.domain === "" && n.inputs.length === 2);
   if (!pool || !mul || pool === mul) return undefined;
-  /** The value a 1×1 conv the block may run ends in, or undefined for any other node. */
-  const fcOutput = (n: Node | undefined) =>
-    n === undefined
-      ? undefined
-      : links.get(n)?.step.kernel.every((k) => k === 1)
-      ? links.get(n)!.output
-      : gemvs.get(n)?.output;
+  /** The value an unpadded 1×1 conv (one pixel in, one out) the block may run ends in, else undefined. */
+  const fcOutput = (n: Node | undefined) => {
+    const link = n === undefined ? undefined : links.get(n);
+    if (link) return link.step.kernel.every((k) => k === 1) && unpadded(link.step.attrs) ? link.output : undefined;
+    return n === undefined ? undefined : gemvs.get(n)?.output;
+  };
   const fc1 = soleReader(pool.outputs[0]);
   const fc2 = soleReader(fcOutput(fc1));
   const s = fcOutput(fc2);
