@@ -138,15 +138,12 @@ export function f32ConvChainOp(kernels: Kernels, def: OpDefinition, steps: reado
       const x = requireFloat("Conv", xIn, 4);
       const [batch, , height, width] = x.dims as [number, number, number, number];
       let dims: readonly number[] = x.dims;
-      const call = (step: F32ConvStep, input: readonly number[]): Conv2dChainStep => {
+      /** `step`'s call on an input of `input` dims, and its output's dims. */
+      const call = (step: F32ConvStep, input: readonly number[]): [Conv2dChainStep, number[]] => {
         const g = convCallGeometry({ dims: input }, step.kernel, step.attrs);
-        return {
-          conv: step.prepared,
-          strides: g.strides,
-          dilations: g.dilations,
-          pads: g.pads,
-          activation: step.activation,
-        };
+        const { strides, dilations, pads } = g;
+        const output = [batch, step.outChannels, g.outShape[0]!, g.outShape[1]!];
+        return [{ conv: step.prepared, strides, dilations, pads, activation: step.activation }, output];
       };
       const calls = steps.map((step): Conv2dChainEntry => {
         if ("gate" in step) {
@@ -154,15 +151,14 @@ export function f32ConvChainOp(kernels: Kernels, def: OpDefinition, steps: reado
           const reduced = "packed" in fc1 ? fc1.packed.n : fc1.outChannels;
           return {
             gate: [
-              "packed" in fc1 ? fc1 : call(fc1, [batch, dims[1]!, 1, 1]),
-              "packed" in fc2 ? fc2 : call(fc2, [batch, reduced, 1, 1]),
+              "packed" in fc1 ? fc1 : call(fc1, [batch, dims[1]!, 1, 1])[0],
+              "packed" in fc2 ? fc2 : call(fc2, [batch, reduced, 1, 1])[0],
             ],
           };
         }
-        const c = call(step, dims);
-        const g = convCallGeometry({ dims }, step.kernel, step.attrs);
-        dims = [batch, step.outChannels, g.outShape[0]!, g.outShape[1]!];
-        return c;
+        const [entry, output] = call(step, dims);
+        dims = output;
+        return entry;
       });
       const size = dims.reduce((a, b) => a * b, 1);
       // From the run's buffer pool: a fresh multi-MiB array costs several times its copy.
