@@ -71,6 +71,24 @@ export function expectWithin(ours: ArrayLike<number>, ref: ArrayLike<number>, bu
   }
 }
 
+/**
+ * Bit-for-bit equality (−0 and +0 differ), any NaN matching any NaN (payloads are not observable through a typed
+ * array store).
+ */
+export function expectSameBits(
+  got: Float32Array | Float64Array,
+  want: Float32Array | Float64Array,
+  where: string,
+): void {
+  expect(got.length, where).toBe(want.length);
+  let differing = 0, first = -1;
+  for (let i = 0; i < want.length; i++) {
+    const same = Number.isNaN(want[i]) ? Number.isNaN(got[i]) : Object.is(got[i], want[i]);
+    if (!same && differing++ === 0) first = i;
+  }
+  expect(differing, `${where}: ${differing} differ, first [${first}]: ${got[first]} vs ${want[first]}`).toBe(0);
+}
+
 /** Seeded uniform floats in [lo, hi) as float32. */
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const next = seededRandom(seed);

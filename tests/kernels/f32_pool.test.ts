@@ -11,7 +11,7 @@ import { f32PoolOp, pool2dGeometry, WASM_POOL_MIN_OUTPUTS } from "../../src/runt
 import { Attrs } from "../../src/runtime/op.ts";
 import { OPS } from "../../src/runtime/registry.ts";
 import { seededRandom } from "../_random.ts";
-import { availableVariants, kernelsFor, randomF32 } from "./_kernel_suite.ts";
+import { availableVariants, expectSameBits, kernelsFor, randomF32 } from "./_kernel_suite.ts";
 
 const ints = (value: number[]): Attribute => ({ kind: "ints", value });
 const int = (value: number): Attribute => ({ kind: "int", value });
@@ -89,17 +89,6 @@ function withSpecials(dims: number[], seed: number): Float32Array {
 
 function node(op: string, attributes: Record<string, Attribute>): Node {
   return { op, name: op, inputs: ["x"], outputs: ["y"], attributes, domain: "" } as Node;
-}
-
-/** Bit-for-bit equality, any NaN matching any NaN. */
-function expectSameBits(got: Float32Array, want: Float32Array, where: string): void {
-  expect(got.length, where).toBe(want.length);
-  let differing = 0, first = -1;
-  for (let i = 0; i < want.length; i++) {
-    const same = Number.isNaN(want[i]) ? Number.isNaN(got[i]) : Object.is(got[i], want[i]);
-    if (!same && differing++ === 0) first = i;
-  }
-  expect(differing, `${where}: ${differing} differ, first [${first}]: ${got[first]} vs ${want[first]}`).toBe(0);
 }
 
 /** The reference kernel's output and the TypeScript fast path's (which must agree) for `op` on `x`. */

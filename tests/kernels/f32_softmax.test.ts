@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { KernelError } from "../../src/kernels/kernel_error.ts";
 import { maxExpSumRowsTs, softmaxRowsTs } from "../../src/runtime/fast/f32_softmax_op.ts";
-import { availableVariants, kernelsFor, randomF32 } from "./_kernel_suite.ts";
+import { availableVariants, expectSameBits, kernelsFor, randomF32 } from "./_kernel_suite.ts";
 
 interface Case {
   rows: number;
@@ -39,17 +39,6 @@ function withSpecials(x: Float32Array, n: number): Float32Array {
     }
   }
   return x;
-}
-
-/** Bit-for-bit equality, any NaN matching any NaN (payloads are not observable through a typed array store). */
-function expectSameBits(got: Float32Array | Float64Array, want: Float32Array | Float64Array, where: string): void {
-  expect(got.length, where).toBe(want.length);
-  let differing = 0, first = -1;
-  for (let i = 0; i < want.length; i++) {
-    const same = Number.isNaN(want[i]) ? Number.isNaN(got[i]) : Object.is(got[i], want[i]);
-    if (!same && differing++ === 0) first = i;
-  }
-  expect(differing, `${where}: ${differing} differ, first [${first}]: ${got[first]} vs ${want[first]}`).toBe(0);
 }
 
 for (const variant of availableVariants()) {
