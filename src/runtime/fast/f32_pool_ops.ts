@@ -38,8 +38,8 @@ export const WASM_GLOBAL_POOL_MIN_INPUTS = 1024;
 /**
  * Each plane's mean, its float64 sum taken in the reference's order: in wasm (SIMD builds) for inputs of at
  * least {@link WASM_GLOBAL_POOL_MIN_INPUTS} values (cls 0.94-0.98×, rec 0.98× whole-model, Deno), else here
- * four planes at a time, so four independent sums hide
- * the add latency (1.15-1.2× faster on det's 96×80×80 map) without changing any of them.
+ * four planes at a time, so four independent sums hide the add latency (1.15-1.2× faster on det's 96×80×80
+ * map) without changing any of them.
  */
 function globalAveragePoolF32(x: Tensor, kernels?: Kernels): Tensor {
   const [n, c] = x.dims as [number, number];

@@ -39,7 +39,14 @@ import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
 import { f32MatMulOp } from "./f32_matmul_op.ts";
 import { applyConvChains, type ConvChainLink, convChains, epilogueEnd } from "./f32_conv_chain_op.ts";
 import { channelScaleBefore, f32ChannelScaleOp } from "./f32_channel_scale.ts";
-import { type ConstantLookup, f32ConvOp, f32ConvStep, f32GemmOp, floatConstant } from "./f32_fast_ops.ts";
+import {
+  type ConstantLookup,
+  f32ConvOp,
+  type F32ConvStep,
+  f32ConvStep,
+  f32GemmOp,
+  floatConstant,
+} from "./f32_fast_ops.ts";
 import { f32PoolOp } from "./f32_pool_ops.ts";
 import { f32RowBroadcastOp } from "./f32_row_broadcast_ops.ts";
 import { f32ScaleResidualOp, scaleResidualBefore } from "./f32_scale_residual_op.ts";
@@ -125,6 +132,12 @@ export function buildFastOps(
     const packedConvs: Node[] = [];
     /** Those that are 1×1 GEMVs a chain may run inside a squeeze-and-excitation block. */
     const gemvs = new Map<Node, GemvLink>();
+    /** The op of an fp32 Conv, recorded as a chain link when its fused epilogue ends in one value. */
+    const chainableConv = (node: Node, def: OpDefinition, step: F32ConvStep, absorbed: readonly Absorbed[]) => {
+      const output = epilogueEnd(node, absorbed);
+      if (output) links.set(node, { step, output });
+      return f32ConvOp(kernels, def, step);
+    };
     const producers = new Map<string, Node>();
     for (const node of graph.nodes) for (const name of node.outputs) if (name) producers.set(name, node);
     for (const node of graph.nodes) {
@@ -182,10 +195,8 @@ export function buildFastOps(
             smallK.set(name, w);
             const step = f32ConvStep(kernels, (n) => (n === name ? w : constants(n)), node, epi);
             if (step) {
-              fast = f32ConvOp(kernels, def, step);
+              fast = chainableConv(node, def, step, epi.absorbed);
               smallKOps.push(node);
-              const output = epilogueEnd(node, epi.absorbed);
-              if (output) links.set(node, { step, output });
             }
           }
         } else {
@@ -199,11 +210,7 @@ export function buildFastOps(
         const pre = preAffineBefore(graph, constants, node, readers, producers, ops);
         const folded = pre ? f32ConvStep(kernels, constants, node, epi, pre) : undefined;
         const step = folded ?? f32ConvStep(kernels, constants, node, epi);
-        if (step) {
-          fast = f32ConvOp(kernels, def, step);
-          const output = epilogueEnd(node, epi.absorbed);
-          if (output) links.set(node, { step, output });
-        }
+        if (step) fast = chainableConv(node, def, step, epi.absorbed);
         if (folded && pre) {
           for (const { node: absorbed, input } of pre.absorbed) {
             ops.set(absorbed, passThrough(OPS.get(absorbed.op)!, input));
