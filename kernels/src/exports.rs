@@ -36,6 +36,20 @@ pub(crate) fn optional(ptr: usize, bytes: u64, align: usize) -> Result<(), Statu
     }
 }
 
+/// `planes` planes of `plane` floats at `x` and one float per plane at `per_plane`: both counts positive
+/// (else `BadShape`), the planes within 32-bit addressing (else `Overflow`), both regions inside memory.
+pub(crate) fn plane_regions(x: usize, planes: usize, plane: usize, per_plane: usize) -> Result<(), Status> {
+    if planes == 0 || plane == 0 {
+        return Err(Status::BadShape);
+    }
+    let bytes = planes as u64 * plane as u64 * 4;
+    if bytes > u32::MAX as u64 {
+        return Err(Status::Overflow);
+    }
+    region(x, bytes, 4)?;
+    region(per_plane, planes as u64 * 4, 4)
+}
+
 /// Bytes of a row-major matrix of `rows` rows `ld` elements apart with `cols` used per row.
 fn span(rows: usize, cols: usize, ld: usize, elem: u64) -> u64 {
     if rows == 0 {

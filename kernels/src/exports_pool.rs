@@ -2,7 +2,7 @@
 //! AveragePool without dilation, and GlobalAveragePool, with the bits of the TypeScript fast path
 //! (`f32_pool.rs`, `f32_plane_means.rs`).
 
-use crate::exports::region;
+use crate::exports::{plane_regions, region};
 use crate::f32_plane_means;
 use crate::f32_pool::{self, PoolGeometry};
 use crate::status::Status;
@@ -101,15 +101,7 @@ pub unsafe extern "C" fn bl_f32_avgpool2d(
 /// Pointers are offsets into this module's memory (checked against its size).
 #[no_mangle]
 pub unsafe extern "C" fn bl_f32_global_avgpool(planes: usize, plane: usize, x: usize, y: usize) -> i32 {
-    if planes == 0 || plane == 0 {
-        return Status::BadShape.code();
-    }
-    let inputs = planes as u64 * plane as u64 * 4;
-    if inputs > u32::MAX as u64 {
-        return Status::Overflow.code();
-    }
-    check!(region(x, inputs, 4));
-    check!(region(y, planes as u64 * 4, 4));
+    check!(plane_regions(x, planes, plane, y));
     f32_plane_means::plane_means(x as *const f32, planes, plane, y as *mut f32);
     Status::Ok.code()
 }
