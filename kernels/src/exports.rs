@@ -8,7 +8,7 @@ use crate::status::Status;
 use crate::{f32_gemm, qcw_pack, qd8_f32_qcw_gemm, qd8_quantize, VARIANT};
 
 /// Bumped whenever the exports change (one added, a signature changed) or a packed layout changes.
-const ABI_VERSION: u32 = 3;
+const ABI_VERSION: u32 = 4;
 
 macro_rules! check {
     ($e:expr) => {

@@ -7,6 +7,7 @@
 
 mod activation;
 mod exports;
+mod exports_add;
 mod exports_conv;
 mod exports_gemm_loads;
 mod exports_im2row;
@@ -14,6 +15,7 @@ mod exports_pool;
 mod exports_scale;
 mod exports_softmax;
 mod exports_winograd;
+mod f32_add;
 mod f32_col2im;
 mod f32_conv2d;
 mod f32_dw_rows;

@@ -1,6 +1,7 @@
 // A chain of fp32 convolutions run back to back in kernel memory: each step reads the previous one's output
 // there, planned and run by the one-call code of _conv2d.ts, so only the chain's input and output are copied;
-// squeeze-and-excitation gates between steps run there too (_conv2d_chain_gate.ts).
+// squeeze-and-excitation gates between steps run there too (_conv2d_chain_gate.ts), and a residual is added
+// to the last output there before it is copied out.
 import type { KernelModule } from "./kernel_module.ts";
 import { type Conv2dChainGate, gateBytes, type GateRun, planGate, runGate } from "./_conv2d_chain_gate.ts";
 import { checkInputScale, scaleImage } from "./_input_scale.ts";
@@ -40,6 +41,11 @@ export interface Conv2dChainF32Options {
   out?: Float32Array;
   /** The first step's input scale, as {@link Conv2dF32Options.inputScale}. */
   inputScale?: Float32Array;
+  /**
+   * Added to the last step's output in kernel memory before the copy out (as long as the output: a
+   * residual connection), one float32 add per value: the bits of an `Add` of the output and `residual`.
+   */
+  residual?: Float32Array;
 }
 
 /** The result of a convolution chain. */
@@ -110,6 +116,10 @@ export function conv2dChainF32(
   }
   const c = first.conv.inChannels;
   if (o.inputScale !== undefined) checkInputScale(fn, o.inputScale, batch, c);
+  const residual = o.residual;
+  if (residual !== undefined && residual.length !== out.length) {
+    throw new RangeError(`${fn}: residual has ${residual.length} elements, expected ${out.length} (the output's)`);
+  }
   const gates = plan.filter((p): p is GateRun => typeof p !== "number");
   const heap = module.heap;
   const pd = heap.alloc(calls.length * 64);
@@ -138,7 +148,14 @@ export function conv2dChainF32(
         }
         runGate(module, p, px, pg, gate.vectors, run);
       }
-      out.set(heap.f32(px, last.outSize), b * last.outSize);
+      const image = [b * last.outSize, (b + 1) * last.outSize] as const;
+      if (residual !== undefined) {
+        // The other ping-pong buffer is free now and holds at least one output.
+        heap.f32(py, last.outSize).set(residual.subarray(...image));
+        const status = module.exports.bl_f32_add_into(px, py, last.outSize);
+        module.check(status, "f32-add", () => `${fn}: residual of ${last.outSize} floats`);
+      }
+      out.set(heap.f32(px, last.outSize), image[0]);
     }
   } finally {
     heap.free(pd);

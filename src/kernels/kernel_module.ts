@@ -18,7 +18,7 @@ export const WASM_VARIANTS: readonly WasmVariant[] = ["relaxed", "simd128", "sca
 export const WASM_VARIANT_CODES: Readonly<Record<WasmVariant, number>> = { scalar: 0, simd128: 1, relaxed: 2 };
 
 /** The export ABI these bindings expect (`bl_abi_version()`). */
-export const KERNEL_ABI_VERSION = 3;
+export const KERNEL_ABI_VERSION = 4;
 
 /** The raw exports of a kernel module (see kernels/src/exports.rs for each one's contract). */
 export interface KernelExports {
@@ -128,6 +128,7 @@ export interface KernelExports {
   bl_f32_winograd_transform_weights(oc: number, ic: number, weights: number, out: number): number;
   bl_f32_gemm_set_vector_loads(on: number): number;
   bl_f32_scale_planes(x: number, planes: number, plane: number, s: number): number;
+  bl_f32_add_into(dst: number, src: number, n: number): number;
   bl_f32_global_avgpool(planes: number, plane: number, x: number, y: number): number;
   bl_f32_conv2d_winograd(
     desc: number,

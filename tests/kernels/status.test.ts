@@ -51,6 +51,13 @@ for (const variant of availableVariants()) {
         expect(ex.bl_f32_conv2d_scratch_min(p)).toBe(0);
         desc.set([4, 8, 8, 4, 4, 3, 3, 1, 1, 1, 1, 0, 0, 6, 6]);
         expect(ex.bl_f32_dwconv2d(p, p + 256, p + 256, 0, p + 256, 0, 0, 0, p + 256, 4)).toBe(S.ScratchTooSmall);
+        expect(ex.bl_f32_add_into(p, p + 64, 0)).toBe(S.BadShape);
+        expect(ex.bl_f32_add_into(p + 2, p + 64, 4)).toBe(S.BadPointer);
+        expect(ex.bl_f32_add_into(p, 0x7fff_fff0, 8)).toBe(S.BadPointer); // src runs past the memory's end
+        expect(ex.bl_f32_add_into(p, p, 1 << 30)).toBe(S.Overflow);
+        heap.f32(p, 2).set([1.5, -2]);
+        expect(ex.bl_f32_add_into(p, p, 2)).toBe(S.Ok); // in place, the regions the same
+        expect([...heap.f32(p, 2)]).toEqual([3, -4]);
       } finally {
         heap.free(p);
       }

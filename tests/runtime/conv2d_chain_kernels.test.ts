@@ -188,6 +188,35 @@ for (const variant of availableVariants()) {
       }
     });
 
+    test("a residual is added to the last output in kernel memory: the bits of a float32 Add, every length", async () => {
+      const kernels = await kernelsFor(variant);
+      // 3×3 → 1×1 project: outputs of 3·5·7 = 105 and 2·105 floats (vector body, 4-wide and scalar tails).
+      const { packed, chain } = pack(kernels, 4, [{ oc: 6, k: [3, 3], pads: [1, 1, 1, 1] }, { oc: 3, k: [1, 1] }], 950);
+      try {
+        for (const batch of [1, 2]) {
+          const x = randomF32(batch * 4 * 5 * 7, 951 + batch, -2, 2);
+          const plain = kernels.conv2dChainF32(x, chain, { height: 5, width: 7, batch }).data;
+          const residual = randomF32(plain.length, 953 + batch, -3, 3);
+          // Specials, and FLT_MAX: its sums overflow to ±∞ or not exactly as a float32 Add's.
+          [Number.NaN, Infinity, -Infinity, -0, 3.4028234663852886e38].forEach((v, j) => (residual[7 * j + 2] = v));
+          const before = kernels.module.heap.allocatedBytes;
+          const got = kernels.conv2dChainF32(x, chain, { height: 5, width: 7, batch, residual }).data;
+          expect(kernels.module.heap.allocatedBytes).toBe(before);
+          const want = Float32Array.from(plain, (v, i) => v + residual[i]!);
+          expect([...got].map((v) => (Number.isNaN(v) ? "NaN" : v))).toEqual(
+            [...want].map((v) => (Number.isNaN(v) ? "NaN" : v)),
+          );
+        }
+        const x = randomF32(4 * 5 * 7, 960);
+        expect(() => kernels.conv2dChainF32(x, chain, { height: 5, width: 7, residual: new Float32Array(104) }))
+          .toThrow(
+            /residual has 104 elements, expected 105 \(the output's\)/,
+          );
+      } finally {
+        for (const p of packed) p.conv.dispose();
+      }
+    });
+
     test("writes into `out`, and rejects bad chains with messages that say where, freeing what it took", async () => {
       const kernels = await kernelsFor(variant);
       const { packed, chain } = pack(kernels, 4, [{ oc: 6, k: [1, 1] }, { oc: 3, k: [3, 3], pads: [1, 1, 1, 1] }], 900);

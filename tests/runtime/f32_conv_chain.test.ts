@@ -203,6 +203,53 @@ describe("squeeze-and-excitation blocks run inside a chain", () => {
   });
 });
 
+/** x → 1×1 expand → depthwise 3×3 → 1×1 project (y, back to x's 6 channels) → `extra` (the residual Add). */
+function residualBlock(init: Map<string, Tensor>, extra: Node[]): Node[] {
+  return [
+    conv(init, "x", "a", 6, 12, 1),
+    node("HardSwish", ["a"], ["a_act"]),
+    conv(init, "a_act", "b", 12, 12, 3, { group: int(12), pads: ints([1, 1, 1, 1]) }),
+    conv(init, "b", "y", 12, 6, 1),
+    ...extra,
+  ];
+}
+
+describe("a residual Add reading the tail alone runs the chain and adds in kernel memory", () => {
+  for (const inputs of [["y", "x"], ["x", "y"], ["y", "n"]]) {
+    test(`Add(${inputs.join(", ")}), batch 1 and 2: the unchained bits; the tail passes its input through`, () => {
+      const init = new Map<string, Tensor>();
+      const m = model(residualBlock(init, [node("Neg", ["x"], ["n"]), node("Add", inputs, ["z"])]), ["z"], init);
+      for (const batch of [1, 2]) {
+        expect(chainedVsUnchained(m, randomTensor([batch, 6, 5, 7], 60 + batch, -2, 2))).toEqual(["a", "b", "y"]);
+      }
+    });
+  }
+
+  test("an operand of another shape is added by the Add's own kernel (broadcast), with the same bits", () => {
+    const init = new Map<string, Tensor>();
+    init.set("bias", randomTensor([1, 6, 1, 1], 63, -1, 1));
+    const m = model(residualBlock(init, [node("Add", ["y", "bias"], ["z"])]), ["z"], init);
+    expect(chainedVsUnchained(m, randomTensor([2, 6, 5, 7], 64, -2, 2))).toEqual(["a", "b", "y"]);
+  });
+
+  test("not when the tail's output has another reader, is a graph output, or is both operands", () => {
+    const x = () => randomTensor([1, 6, 5, 7], 65, -2, 2);
+    const init = new Map<string, Tensor>();
+    const read = model(
+      residualBlock(init, [node("Add", ["y", "x"], ["z"]), node("Neg", ["y"], ["ny"])]),
+      ["z", "ny"],
+      init,
+    );
+    expect(chainedVsUnchained(read, x())).toEqual(["a", "b"]);
+    const init2 = new Map<string, Tensor>();
+    const exposed = model(residualBlock(init2, [node("Add", ["y", "x"], ["z"])]), ["z", "y"], init2);
+    expect(chainedVsUnchained(exposed, x())).toEqual(["a", "b"]);
+    const init3 = new Map<string, Tensor>();
+    const doubled = model(residualBlock(init3, [node("Add", ["y", "y"], ["z"])]), ["z"], init3);
+    expect(chainedVsUnchained(doubled, x())).toEqual(["a", "b"]);
+  });
+});
+
 describe("what must not chain", () => {
   test("an intermediate read twice: the chain breaks there (the convs around it may still chain)", () => {
     const init = new Map<string, Tensor>();

@@ -33,7 +33,8 @@ function rowVV(op: BinaryCode, o: Float32Array, a: Float32Array, b: Float32Array
   }
 }
 
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
+/** True when `a` and `b` are the same shape. */
+export function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 

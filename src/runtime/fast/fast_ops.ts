@@ -18,7 +18,8 @@
  * `f32_row_broadcast_ops.ts`; a spelled-out LayerNorm's ReduceMean/Pow/Sqrt `f32_layer_norm_ops.ts`).
  * Float32 Softmax/LogSoftmax over contiguous rows take `f32_softmax_op.ts`, whose own deterministic exp keeps
  * each output within 1 float32 ulp of the reference kernel. A run of fp32 Convs each read only by the next
- * runs as one op on the last, its intermediates kept in kernel memory (`f32_conv_chain_op.ts`).
+ * runs as one op on the last (or on the residual Add that alone reads the last), its intermediates kept in
+ * kernel memory (`f32_conv_chain_op.ts`).
  * @module
  */
 import type { Graph, Model, Node } from "../../graph/graph.ts";
@@ -37,7 +38,7 @@ import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
 import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
 import { f32MatMulOp } from "./f32_matmul_op.ts";
-import { applyConvChains, type ConvChainLink, convChains, epilogueEnd } from "./f32_conv_chain_op.ts";
+import { applyConvChains, chainResiduals, type ConvChainLink, convChains, epilogueEnd } from "./f32_conv_chain_op.ts";
 import { channelScaleBefore, f32ChannelScaleOp } from "./f32_channel_scale.ts";
 import {
   type ConstantLookup,
@@ -231,7 +232,9 @@ export function buildFastOps(
     }
     const conv = OPS.get("Conv");
     if ((options.chainConvs ?? true) && conv) {
-      applyConvChains(kernels, conv, convChains(graph, readers, links, gemvs), links, ops, OPS, gemvs);
+      const chains = convChains(graph, readers, links, gemvs);
+      const residuals = chainResiduals(graph, readers, chains, links, ops);
+      applyConvChains(kernels, conv, chains, links, ops, OPS, gemvs, residuals);
     }
   }
 
