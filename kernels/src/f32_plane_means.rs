@@ -2,7 +2,7 @@
 //! plane size in float64 and rounded once to float32 — the bits of the reference op and of the TypeScript
 //! fast path (`src/runtime/fast/f32_pool_ops.ts`). SIMD builds take eight planes in four `f64x2` sums
 //! (lane `j` of sum `i` is plane `2i + j`): four floats of each plane per load, paired across planes by
-//! shuffles, widened exactly and added in order — a quarter of the loads, which Deno's V8 bounds-checks
+//! interleaving shuffles, widened exactly and added in order — a quarter of the loads, which Deno's V8 bounds-checks
 //! one by one, and four independent add chains. Other planes go four, then one at a time.
 
 #[cfg(target_feature = "simd128")]
@@ -53,11 +53,15 @@ unsafe fn means8(x: *const f32, plane: usize, out: *mut f32) {
         for (q, sum) in acc.iter_mut().enumerate() {
             let a = v128_load(x.add(2 * q * plane + i) as *const v128);
             let b = v128_load(x.add((2 * q + 1) * plane + i) as *const v128);
-            // (a[k], b[k]) in the low two lanes for k = 0..3, widened and added in k order.
-            *sum = f64x2_add(*sum, f64x2_promote_low_f32x4(i32x4_shuffle::<0, 4, 0, 4>(a, b)));
-            *sum = f64x2_add(*sum, f64x2_promote_low_f32x4(i32x4_shuffle::<1, 5, 1, 5>(a, b)));
-            *sum = f64x2_add(*sum, f64x2_promote_low_f32x4(i32x4_shuffle::<2, 6, 2, 6>(a, b)));
-            *sum = f64x2_add(*sum, f64x2_promote_low_f32x4(i32x4_shuffle::<3, 7, 3, 7>(a, b)));
+            // (a[k], b[k]) in the low two lanes for k = 0..3, widened and added in k order. The pairs come
+            // from the two interleaves (unpcklps/unpckhps) and their high halves moved down: one instruction
+            // each, where a `[a0, b0, a0, b0]` shuffle took V8 three (pshufd, pshufd, pblendw).
+            let lo = i32x4_shuffle::<0, 4, 1, 5>(a, b);
+            let hi = i32x4_shuffle::<2, 6, 3, 7>(a, b);
+            *sum = f64x2_add(*sum, f64x2_promote_low_f32x4(lo));
+            *sum = f64x2_add(*sum, f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 2, 3>(lo, lo)));
+            *sum = f64x2_add(*sum, f64x2_promote_low_f32x4(hi));
+            *sum = f64x2_add(*sum, f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 2, 3>(hi, hi)));
         }
         i += 4;
     }
