@@ -15,13 +15,15 @@ import {
 } from "./_conv2d.ts";
 import {
   type Conv2dChainEntry,
-  conv2dChainF32,
   type Conv2dChainF32Options,
   type Conv2dChainGate,
   type Conv2dChainGateConv,
   type Conv2dChainGemv,
+  Conv2dChainPlan,
   type Conv2dChainResult,
+  type Conv2dChainShape,
   type Conv2dChainStep,
+  runConv2dChainF32,
 } from "./_conv2d_chain.ts";
 import { configureGemmLoads } from "./_gemm_a_loads.ts";
 import { gemmF32, type GemmF32Options, PackedF32Gemm, packF32Gemm, type PackF32GemmOptions } from "./_f32_gemm.ts";
@@ -41,7 +43,7 @@ import { type NativeKernels, type NativeQcw, packNativeQcw } from "./native.ts";
 import type { QcwWeights } from "./ref/qd8_f32_qcw_gemm_ref.ts";
 import type { QuantizedRows } from "./ref/quantize_rows_ref.ts";
 
-export { PackedF32Gemm, PackedQcw, PreparedConv2d };
+export { Conv2dChainPlan, PackedF32Gemm, PackedQcw, PreparedConv2d };
 export { winogradChannelsPay } from "./_winograd.ts";
 export type {
   Conv2dChainEntry,
@@ -50,6 +52,7 @@ export type {
   Conv2dChainGateConv,
   Conv2dChainGemv,
   Conv2dChainResult,
+  Conv2dChainShape,
   Conv2dChainStep,
   Conv2dF32Options,
   Conv2dResult,
@@ -311,22 +314,42 @@ export class Kernels {
   /**
    * Convolutions back to back, each reading the previous one's output, with the intermediates kept in
    * kernel memory (the input copied in once, only the last output copied out); each step runs the kernel
-   * {@link conv2dF32} would, so the result has the bits of the steps run one by one.
+   * {@link conv2dF32} would, so the result has the bits of the steps run one by one. Plans and runs once;
+   * a caller running the same chain on the same input size again plans it once
+   * ({@link planConv2dChainF32}) and runs the plan ({@link runConv2dChainF32}).
    */
   conv2dChainF32(
     x: Float32Array,
     entries: readonly Conv2dChainEntry[],
     options: Conv2dChainF32Options,
   ): Conv2dChainResult {
+    using chain = this.planConv2dChainF32(entries, options);
+    return this.runConv2dChainF32(chain, x, options);
+  }
+
+  /**
+   * Resolves a chain for one input size: each step's geometry and kernel, its descriptor written once into
+   * kernel memory. Throws RangeError on a chain or size no kernel takes. Dispose the plan when done.
+   */
+  planConv2dChainF32(entries: readonly Conv2dChainEntry[], shape: Conv2dChainShape): Conv2dChainPlan {
     const names = [this.names.conv2d, this.names.dwconv2d, this.names.conv2dWinograd] as const;
-    const result = conv2dChainF32(this.module, names, x, entries, options);
+    return new Conv2dChainPlan(this.module, names, entries, shape);
+  }
+
+  /** Runs a planned chain on `x` (the plan's batch of NCHW images), as {@link conv2dChainF32}. */
+  runConv2dChainF32(
+    chain: Conv2dChainPlan,
+    x: Float32Array,
+    options: Pick<Conv2dChainF32Options, "out" | "inputScale" | "residual"> = {},
+  ): Conv2dChainResult {
+    const result = runConv2dChainF32(this.module, chain, x, options);
     for (const kernel of result.kernels) this.#ran.add(kernel);
-    for (const e of entries) {
-      if (!("gate" in e)) continue;
+    for (const e of chain.entries) {
+      if (typeof e === "number") continue;
       this.#ran.add(this.names.globalAveragePool);
-      for (const fc of e.gate) {
-        if (!("packed" in fc)) continue;
-        const bits = fc.packed.bits;
+      for (const fc of e.fc) {
+        if (!("gemv" in fc)) continue;
+        const bits = fc.gemv.packed.bits;
         this.#ran.add(bits === 8 ? this.names.qc8w : bits === 4 ? this.names.qc4w : this.names.qc2w);
         this.#ran.add(this.names.qd8Quantize);
       }

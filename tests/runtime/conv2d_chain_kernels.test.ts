@@ -217,6 +217,33 @@ for (const variant of availableVariants()) {
       }
     });
 
+    test("a plan serves many runs with the bits of one-off chains; it holds only its descriptors until disposed", async () => {
+      const kernels = await kernelsFor(variant);
+      const { packed, chain } = pack(kernels, CHAINS[2]!.c, CHAINS[2]!.steps, 970);
+      try {
+        const heap = kernels.module.heap;
+        const before = heap.allocatedBytes;
+        const plan = kernels.planConv2dChainF32(chain, { height: 12, width: 40, batch: 2 });
+        expect(plan.outDims).toEqual([2, 10, 6, 20]);
+        const held = heap.allocatedBytes;
+        expect(held - before).toBeLessThanOrEqual(3 * 64 + 64); // three descriptors (and the allocator's rounding)
+        for (const seed of [971, 972, 971]) {
+          const x = randomF32(2 * 8 * 12 * 40, seed, -2, 2);
+          const got = kernels.runConv2dChainF32(plan, x).data;
+          expect(heap.allocatedBytes).toBe(held);
+          expect(got).toEqual(kernels.conv2dChainF32(x, chain, { height: 12, width: 40, batch: 2 }).data);
+        }
+        expect(() => kernels.runConv2dChainF32(plan, new Float32Array(8 * 12 * 40))).toThrow(
+          /x has 3840 elements, expected 2·8·12·40/,
+        );
+        plan.dispose();
+        expect(heap.allocatedBytes).toBe(before);
+        expect(() => kernels.runConv2dChainF32(plan, new Float32Array(2 * 8 * 12 * 40))).toThrow(/disposed/);
+      } finally {
+        for (const p of packed) p.conv.dispose();
+      }
+    });
+
     test("writes into `out`, and rejects bad chains with messages that say where, freeing what it took", async () => {
       const kernels = await kernelsFor(variant);
       const { packed, chain } = pack(kernels, 4, [{ oc: 6, k: [1, 1] }, { oc: 3, k: [3, 3], pads: [1, 1, 1, 1] }], 900);
