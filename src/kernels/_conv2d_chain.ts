@@ -7,6 +7,7 @@ import type { KernelModule } from "./kernel_module.ts";
 import { type Conv2dChainGate, gateBytes, type GateRun, planGate, runGate } from "./_conv2d_chain_gate.ts";
 import { checkInputScale, scaleImage } from "./_input_scale.ts";
 import { OwnedBlock } from "./_owned_block.ts";
+import { type Pool2dGeometry, type Pool2dKind, runGlobalAveragePool, runPool2d } from "./_pool.ts";
 import {
   type Conv2dF32Options,
   type ConvCall,
@@ -28,8 +29,18 @@ export interface Conv2dChainStep extends Pick<Conv2dF32Options, "strides" | "dil
   conv: PreparedConv2d;
 }
 
-/** One entry of a chain: a convolution, or a gate after one. */
-export type Conv2dChainEntry = Conv2dChainStep | Conv2dChainGate;
+/**
+ * A pooling after a chain's last convolution, run in kernel memory by the kernel the op alone runs: a 2-D
+ * MaxPool or AveragePool (`geometry` for the whole batch, as `Kernels.pool2dF32` takes it), or a
+ * GlobalAveragePool. Pools end a chain: no convolution or gate may follow one.
+ */
+export type Conv2dChainPool = { pool: Pool2dKind; geometry: Pool2dGeometry } | { globalAveragePool: true };
+
+/** One entry of a chain: a convolution, a gate after one, or a pooling at the end. */
+export type Conv2dChainEntry = Conv2dChainStep | Conv2dChainGate | Conv2dChainPool;
+
+/** A planned pooling: per image, the 2-D kernel's geometry (`planes` = channels) or the global mean's. */
+type PoolRun = { pool: Pool2dKind; g: Pool2dGeometry } | { means: { planes: number; plane: number } };
 
 /** Options of a chain call (`Kernels.conv2dChainF32`): the chain input's size, and where its output goes. */
 export interface Conv2dChainF32Options extends Conv2dChainShape {
@@ -46,9 +57,9 @@ export interface Conv2dChainF32Options extends Conv2dChainShape {
 
 /** The result of a convolution chain. */
 export interface Conv2dChainResult {
-  /** The last step's output, NCHW. */
+  /** The chain's output (the last step's, or its pooling's), NCHW. */
   data: Float32Array;
-  /** `[batch, oc, oh, ow]` of the last step. */
+  /** `[batch, channels, height, width]` of the output. */
   dims: [number, number, number, number];
   /** Name of the kernel each step ran, in order. */
   kernels: string[];
@@ -70,17 +81,20 @@ export interface Conv2dChainShape {
  * ({@link runConv2dChainF32}), so a run only copies and calls; `dispose()` frees the descriptors.
  */
 export class Conv2dChainPlan extends OwnedBlock {
-  /** Per entry: the index of its call (a convolution) or its planned gate. */
-  readonly entries: ReadonlyArray<number | GateRun>;
+  /** Per entry: the index of its call (a convolution), its planned gate or its planned pooling. */
+  readonly entries: ReadonlyArray<number | GateRun | PoolRun>;
   /** The calls: the steps and the gates' fp32 convs, descriptor `i` at `ptr + 64·i`. */
   readonly calls: readonly ConvCall[];
   /** Scratch bytes of each call. */
   readonly scratch: readonly number[];
   readonly first: ConvCall;
-  readonly last: ConvCall;
   readonly batch: number;
   readonly height: number;
   readonly width: number;
+  /** `[batch, channels, height, width]` of the chain's output. */
+  readonly outDims: [number, number, number, number];
+  /** Floats of one image of the output. */
+  readonly outSize: number;
   /** Floats of each ping-pong buffer: the largest image the chain holds. */
   readonly imageFloats: number;
   /** Kernel memory of the gates, in bytes. */
@@ -93,20 +107,33 @@ export class Conv2dChainPlan extends OwnedBlock {
     o: Conv2dChainShape,
   ) {
     const fn = "conv2dChainF32";
-    if (!entries.some((e) => !("gate" in e))) {
+    if (!entries.some((e) => "conv" in e)) {
       throw new RangeError(`${fn}: the chain has no steps; give at least one convolution`);
     }
     const batch = o.batch ?? 1;
     positiveInt(batch, `${fn}: batch`);
     const calls: ConvCall[] = [];
-    const plan: Array<number | GateRun> = [];
-    let [height, width] = [o.height, o.width];
+    const plan: Array<number | GateRun | PoolRun> = [];
+    let [channels, height, width] = [0, o.height, o.width];
+    const images = [0];
     /** The last convolution step planned (the image's current channels are its outputs). */
-    let prev: ConvCall | undefined, prevIndex = -1;
+    let prev: ConvCall | undefined, prevIndex = -1, pooled = false;
     entries.forEach((entry, i) => {
+      if (!("conv" in entry) && !prev) {
+        const kind = "gate" in entry ? "gate" : "pooling";
+        throw new RangeError(`${fn}: entry ${i} is a ${kind} before any convolution; start with one`);
+      }
+      if ("pool" in entry || "globalAveragePool" in entry) {
+        plan.push(planPool(fn, entry, i, batch, channels, height, width));
+        if ("pool" in entry) [height, width] = [entry.geometry.oh, entry.geometry.ow];
+        else [height, width] = [1, 1];
+        images.push(channels * height * width);
+        pooled = true;
+        return;
+      }
+      if (pooled) throw new RangeError(`${fn}: entry ${i} follows a pooling; pools end a chain`);
       if ("gate" in entry) {
-        if (!prev) throw new RangeError(`${fn}: entry ${i} is a gate before any convolution; start with one`);
-        plan.push(planGate(module, fn, names, entry, i, prev.oc, height * width, calls));
+        plan.push(planGate(module, fn, names, entry, i, prev!.oc, height * width, calls));
         return;
       }
       entry.conv.assertOwner(module, `${fn}: weights of step ${i}`);
@@ -119,7 +146,8 @@ export class Conv2dChainPlan extends OwnedBlock {
       const call = planCall(`${fn} step ${i}`, names, entry.conv, { ...entry, height, width });
       calls.push(call);
       plan.push(calls.length - 1);
-      [height, width] = [call.oh, call.ow];
+      [channels, height, width] = [call.oc, call.oh, call.ow];
+      images.push(call.inSize, call.outSize);
       [prev, prevIndex] = [call, i];
     });
     super(module, calls.length * 64);
@@ -130,17 +158,35 @@ export class Conv2dChainPlan extends OwnedBlock {
       this.dispose();
       throw e;
     }
-    const steps = plan.filter((p): p is number => typeof p === "number").map((p) => calls[p]!);
-    [this.entries, this.calls, this.first, this.last] = [plan, calls, steps[0]!, steps[steps.length - 1]!];
+    const first = calls[plan.find((p): p is number => typeof p === "number")!]!;
+    [this.entries, this.calls, this.first] = [plan, calls, first];
     [this.batch, this.height, this.width] = [batch, o.height, o.width];
-    this.imageFloats = Math.max(this.first.inSize, ...steps.map((c) => c.outSize));
-    this.gateBytes = gateBytes(plan.filter((p): p is GateRun => typeof p !== "number"));
+    this.outDims = [batch, channels, height, width];
+    this.outSize = channels * height * width;
+    this.imageFloats = Math.max(...images);
+    this.gateBytes = gateBytes(plan.filter((p): p is GateRun => typeof p === "object" && "fc" in p));
   }
+}
 
-  /** `[batch, oc, oh, ow]` of the last step's output. */
-  get outDims(): [number, number, number, number] {
-    return [this.batch, this.last.oc, this.last.oh, this.last.ow];
+/** Checks a pooling entry against the image it gets (`channels × height × width` per image) and plans it. */
+function planPool(
+  fn: string,
+  entry: Conv2dChainPool,
+  i: number,
+  batch: number,
+  channels: number,
+  height: number,
+  width: number,
+): PoolRun {
+  if ("globalAveragePool" in entry) return { means: { planes: channels, plane: height * width } };
+  const g = entry.geometry;
+  if (g.planes !== batch * channels || g.h !== height || g.w !== width) {
+    throw new RangeError(
+      `${fn}: pooling ${i} is for ${g.planes} planes of ${g.h}×${g.w} but the chain gives ${batch}·${channels} of ` +
+        `${height}×${width}; plan it from the chain's output`,
+    );
   }
+  return { pool: entry.pool, g: { ...g, planes: channels } };
 }
 
 /**
@@ -157,15 +203,15 @@ export function runConv2dChainF32(
 ): Conv2dChainResult {
   const fn = "conv2dChainF32";
   chain.assertOwner(module, `${fn}: plan`);
-  const { batch, first, last, calls, scratch } = chain;
+  const { batch, first, outSize, calls, scratch } = chain;
   if (x.length !== batch * first.inSize) {
     throw new RangeError(
       `${fn}: x has ${x.length} elements, expected ${batch}·${first.conv.inChannels}·${chain.height}·${chain.width}`,
     );
   }
-  const out = o.out ?? new Float32Array(batch * last.outSize);
-  if (out.length !== batch * last.outSize) {
-    throw new RangeError(`${fn}: out has ${out.length} elements, expected ${batch * last.outSize}`);
+  const out = o.out ?? new Float32Array(batch * outSize);
+  if (out.length !== batch * outSize) {
+    throw new RangeError(`${fn}: out has ${out.length} elements, expected ${batch * outSize}`);
   }
   const c = first.conv.inChannels;
   if (o.inputScale !== undefined) checkInputScale(fn, o.inputScale, batch, c);
@@ -189,21 +235,23 @@ export function runConv2dChainF32(
       if (o.inputScale !== undefined) scaleImage(module, pa, c, chain.height * chain.width, o.inputScale, b, pk);
       let [px, py] = [pa, pb];
       for (const p of chain.entries) {
-        if (typeof p === "number") {
-          run(p, px, py);
-          [px, py] = [py, px];
+        if (typeof p === "number") run(p, px, py);
+        else if ("fc" in p) {
+          runGate(module, p, px, pg, gate.vectors, run);
           continue;
-        }
-        runGate(module, p, px, pg, gate.vectors, run);
+        } else if ("pool" in p) {
+          runPool2d(module, p.pool.op === "max" ? "f32-maxpool2d" : "f32-avgpool2d", p.pool, p.g, px, py);
+        } else runGlobalAveragePool(module, "f32-global-avgpool", p.means.planes, p.means.plane, px, py);
+        [px, py] = [py, px];
       }
-      const image = [b * last.outSize, (b + 1) * last.outSize] as const;
+      const image = [b * outSize, (b + 1) * outSize] as const;
       if (residual !== undefined) {
         // The other ping-pong buffer is free now and holds at least one output.
-        heap.f32(py, last.outSize).set(residual.subarray(...image));
-        const status = module.exports.bl_f32_add_into(px, py, last.outSize);
-        module.check(status, "f32-add", () => `${fn}: residual of ${last.outSize} floats`);
+        heap.f32(py, outSize).set(residual.subarray(...image));
+        const status = module.exports.bl_f32_add_into(px, py, outSize);
+        module.check(status, "f32-add", () => `${fn}: residual of ${outSize} floats`);
       }
-      out.set(heap.f32(px, last.outSize), image[0]);
+      out.set(heap.f32(px, outSize), image[0]);
     }
   } finally {
     for (const p of [pa, pb, ps, pk, pg]) if (p !== 0) heap.free(p);

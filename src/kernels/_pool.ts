@@ -1,6 +1,6 @@
 // fp32 NCHW 2-D MaxPool and AveragePool without dilation (kernels/src/f32_pool.rs): the bits of the TypeScript
 // fast path (src/runtime/fast/f32_pool_ops.ts) on every build. One block of kernel memory per call holds the
-// input and, after it, the output.
+// input and, after it, the output; a conv chain runs the same kernels on its image in kernel memory.
 import type { KernelModule } from "./kernel_module.ts";
 
 /** The shape of a 2-D pooling call: `planes` planes of `h × w` pooled to `oh × ow`. */
@@ -76,33 +76,45 @@ export function pool2dF32(
   try {
     heap.f32(px, inputs).set(x);
     const py = px + 4 * inputs;
-    const e = module.exports;
-    const status = kind.op === "max"
-      ? e.bl_f32_maxpool2d(g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, px, py)
-      : e.bl_f32_avgpool2d(
-        g.planes,
-        g.h,
-        g.w,
-        g.oh,
-        g.ow,
-        g.kh,
-        g.kw,
-        g.sh,
-        g.sw,
-        g.ph,
-        g.pw,
-        g.padEndH ?? 0,
-        g.padEndW ?? 0,
-        kind.includePad ? 1 : 0,
-        px,
-        py,
-      );
-    module.check(status, name, () => describe(g));
+    runPool2d(module, name, kind, g, px, py);
     y.set(heap.f32(py, outputs));
   } finally {
     heap.free(px);
   }
   return y;
+}
+
+/** Runs the pooling kernel `name` on kernel memory: `g.planes` planes at `px` pooled into `py`. */
+export function runPool2d(
+  module: KernelModule,
+  name: string,
+  kind: Pool2dKind,
+  g: Pool2dGeometry,
+  px: number,
+  py: number,
+) {
+  const e = module.exports;
+  const status = kind.op === "max"
+    ? e.bl_f32_maxpool2d(g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, px, py)
+    : e.bl_f32_avgpool2d(
+      g.planes,
+      g.h,
+      g.w,
+      g.oh,
+      g.ow,
+      g.kh,
+      g.kw,
+      g.sh,
+      g.sw,
+      g.ph,
+      g.pw,
+      g.padEndH ?? 0,
+      g.padEndW ?? 0,
+      kind.includePad ? 1 : 0,
+      px,
+      py,
+    );
+  module.check(status, name, () => describe(g));
 }
 
 /**
@@ -129,10 +141,22 @@ export function globalAveragePoolF32(
   try {
     heap.f32(px, x.length).set(x);
     const py = px + 4 * x.length;
-    module.check(module.exports.bl_f32_global_avgpool(planes, plane, px, py), name, () => `${planes}×${plane}`);
+    runGlobalAveragePool(module, name, planes, plane, px, py);
     y.set(heap.f32(py, planes));
   } finally {
     heap.free(px);
   }
   return y;
+}
+
+/** Runs the GlobalAveragePool kernel `name` on kernel memory: `planes` planes of `plane` floats at `px`, means to `py`. */
+export function runGlobalAveragePool(
+  module: KernelModule,
+  name: string,
+  planes: number,
+  plane: number,
+  px: number,
+  py: number,
+): void {
+  module.check(module.exports.bl_f32_global_avgpool(planes, plane, px, py), name, () => `${planes}×${plane}`);
 }

@@ -20,6 +20,7 @@ import {
   type Conv2dChainGateConv,
   type Conv2dChainGemv,
   Conv2dChainPlan,
+  type Conv2dChainPool,
   type Conv2dChainResult,
   type Conv2dChainShape,
   type Conv2dChainStep,
@@ -51,6 +52,7 @@ export type {
   Conv2dChainGate,
   Conv2dChainGateConv,
   Conv2dChainGemv,
+  Conv2dChainPool,
   Conv2dChainResult,
   Conv2dChainShape,
   Conv2dChainStep,
@@ -346,7 +348,12 @@ export class Kernels {
     for (const kernel of result.kernels) this.#ran.add(kernel);
     for (const e of chain.entries) {
       if (typeof e === "number") continue;
+      if ("pool" in e) {
+        this.#ran.add(e.pool.op === "max" ? this.names.maxPool2d : this.names.averagePool2d);
+        continue;
+      }
       this.#ran.add(this.names.globalAveragePool);
+      if (!("fc" in e)) continue;
       for (const fc of e.fc) {
         if (!("gemv" in fc)) continue;
         const bits = fc.gemv.packed.bits;

@@ -217,6 +217,46 @@ for (const variant of availableVariants()) {
       }
     });
 
+    test("poolings at the end run in kernel memory: the bits of the pool ops run one by one on the conv output", async () => {
+      const kernels = await kernelsFor(variant);
+      const { packed, chain } = pack(kernels, 5, [{ oc: 6, k: [1, 1], activation: "hardswish" }], 980);
+      try {
+        const [batch, h, w] = [2, 5, 9];
+        const x = randomF32(batch * 5 * h * w, 981, -2, 2);
+        const conv = kernels.conv2dF32(x, chain[0]!.conv, { ...chain[0]!, height: h, width: w, batch }).data;
+        // MaxPool 2×2 stride 2 (5×9 → 2×4), then the mean of each plane.
+        const max = { planes: batch * 6, h, w, oh: 2, ow: 4, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 };
+        const pooled = kernels.pool2dF32({ op: "max" }, conv, max);
+        const got = kernels.conv2dChainF32(x, [...chain, { pool: { op: "max" }, geometry: max }, {
+          globalAveragePool: true,
+        }], { height: h, width: w, batch });
+        expect(got.dims).toEqual([2, 6, 1, 1]);
+        expect(got.data).toEqual(kernels.globalAveragePoolF32(pooled, batch * 6));
+        // AveragePool 3×3 stride 1 with pads counted (5×9 → 5×9).
+        const avg = { ...max, oh: h, ow: w, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, padEndH: 1, padEndW: 1 };
+        const kind = { op: "average", includePad: true } as const;
+        const one = kernels.conv2dChainF32(x, [...chain, { pool: kind, geometry: avg }], {
+          height: h,
+          width: w,
+          batch,
+        });
+        expect(one.dims).toEqual([2, 6, 5, 9]);
+        expect(one.data).toEqual(kernels.pool2dF32(kind, conv, avg));
+        expect(kernels.ran()).toEqual(expect.arrayContaining([kernels.names.maxPool2d, kernels.names.averagePool2d]));
+        const o = { height: h, width: w, batch };
+        expect(() => kernels.conv2dChainF32(x, [{ globalAveragePool: true }, ...chain], o)).toThrow(
+          /entry 0 is a pooling before any convolution/,
+        );
+        expect(() => kernels.conv2dChainF32(x, [...chain, { globalAveragePool: true }, ...chain], o)).toThrow(
+          /entry 2 follows a pooling; pools end a chain/,
+        );
+        expect(() => kernels.conv2dChainF32(x, [...chain, { pool: { op: "max" }, geometry: { ...max, h: 4 } }], o))
+          .toThrow(/pooling 1 is for 12 planes of 4×9 but the chain gives 2·6 of 5×9/);
+      } finally {
+        for (const p of packed) p.conv.dispose();
+      }
+    });
+
     test("a plan serves many runs with the bits of one-off chains; it holds only its descriptors until disposed", async () => {
       const kernels = await kernelsFor(variant);
       const { packed, chain } = pack(kernels, CHAINS[2]!.c, CHAINS[2]!.steps, 970);

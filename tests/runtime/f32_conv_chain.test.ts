@@ -273,6 +273,58 @@ describe("a residual Add reading the tail alone runs the chain and adds in kerne
   });
 });
 
+describe("poolings the chain's (or a lone conv's) output feeds alone run in the chain", () => {
+  const ints2 = (v: number) => ints([v, v]);
+  test("2 convs → MaxPool 2×2 → GlobalAveragePool, and a lone conv → AveragePool with pads counted: unchained bits", () => {
+    const init = new Map<string, Tensor>();
+    const m = model(
+      [
+        conv(init, "x", "a", 5, 12, 1),
+        node("HardSwish", ["a"], ["a_act"]),
+        conv(init, "a_act", "b", 12, 12, 3, { group: int(12), pads: ints([1, 1, 1, 1]) }),
+        node("MaxPool", ["b"], ["p"], { kernel_shape: ints2(2), strides: ints2(2), ceil_mode: int(1) }),
+        node("GlobalAveragePool", ["p"], ["y"]),
+      ],
+      ["y"],
+      init,
+    );
+    for (const batch of [1, 2]) {
+      expect(chainedVsUnchained(m, randomTensor([batch, 5, 5, 9], 80 + batch, -2, 2))).toEqual(["a", "b"]);
+    }
+    const init2 = new Map<string, Tensor>();
+    const lone = model(
+      [
+        conv(init2, "x", "a", 5, 7, 1),
+        node("AveragePool", ["a"], ["y"], {
+          kernel_shape: ints2(3),
+          pads: ints([1, 1, 1, 1]),
+          count_include_pad: int(1),
+        }),
+      ],
+      ["y"],
+      init2,
+    );
+    expect(chainedVsUnchained(lone, randomTensor([2, 5, 4, 6], 83, -2, 2))).toEqual(["a"]);
+  });
+
+  test("not when the pool is dilated, gives indices, or reads a value another node or the graph reads", () => {
+    const x = () => randomTensor([1, 4, 6, 6], 84, -2, 2);
+    const pool = (attrs: Record<string, Attribute>, outputs = ["y"]) =>
+      node("MaxPool", ["a"], outputs, { kernel_shape: ints2(2), ...attrs });
+    const build = (extra: Node[], outputs: string[]) => {
+      const init = new Map<string, Tensor>();
+      return model([conv(init, "x", "a", 4, 4, 1), ...extra], outputs, init);
+    };
+    expect(chainedVsUnchained(build([pool({ dilations: ints2(2) })], ["y"]), x())).toEqual([]);
+    expect(chainedVsUnchained(build([pool({}, ["y", "i"])], ["y", "i"]), x())).toEqual([]);
+    expect(chainedVsUnchained(build([pool({}), node("Neg", ["a"], ["n"])], ["y", "n"]), x())).toEqual([]);
+    expect(chainedVsUnchained(build([pool({})], ["y", "a"]), x())).toEqual([]);
+    // MaxPool → GlobalAveragePool where the MaxPool's output is a graph output: the chain stops at the MaxPool.
+    const exposed = build([pool({}), node("GlobalAveragePool", ["y"], ["g"])], ["g", "y"]);
+    expect(chainedVsUnchained(exposed, x())).toEqual(["a"]);
+  });
+});
+
 describe("what must not chain", () => {
   test("an intermediate read twice: the chain breaks there (the convs around it may still chain)", () => {
     const init = new Map<string, Tensor>();
@@ -332,7 +384,8 @@ describe("what must not chain", () => {
       ["y"],
       init,
     );
-    expect(chainedVsUnchained(m, randomTensor([2, 3, 8, 8], 17, -1, 1))).toEqual([]);
+    // The MaxPool ends a chain of one (a and the pool); the conv after it is not chained across the pool.
+    expect(chainedVsUnchained(m, randomTensor([2, 3, 8, 8], 17, -1, 1))).toEqual(["a"]);
   });
 });
 

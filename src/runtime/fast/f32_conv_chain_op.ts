@@ -14,10 +14,13 @@
  * When the tail's output is read only by an `Add` of it and another value (a residual connection: PP-LCNet's
  * blocks in PP-OCR cls), the chain runs on that Add instead and adds the other value in kernel memory
  * before the copy out (`bl_f32_add_into`: the Add's float32 values, in wasm rather than a JavaScript pass;
- * PP-OCR cls 0.93–0.95× the time in low mode, 0.97–0.98× in normal mode, Deno).
+ * PP-OCR cls 0.93–0.95× the time in low mode, 0.97–0.98× in normal mode, Deno). Otherwise, when the tail's
+ * output (or a lone conv's) feeds a MaxPool/AveragePool, a GlobalAveragePool, or the first then the second,
+ * each read by the next alone, the last of them runs the chain with the poolings in kernel memory, so only
+ * the pooled output is copied out (PP-OCR cls's last conv → MaxPool → GlobalAveragePool: cls 0.96× low).
  *
  * Per-node profiles (`profile: true`) show the head and middle convs as pass-throughs taking next to no
- * time; the tail's (or its residual Add's) time covers the whole chain.
+ * time; the node that runs the chain (the tail, its residual Add or its last pooling) shows the whole chain's.
  * @module
  */
 import { allocateForOverwrite } from "../../graph/dtype.ts";
@@ -30,12 +33,13 @@ import type {
   Conv2dChainStep,
   Kernels,
 } from "../../kernels/kernels.ts";
-import type { OpDefinition } from "../op.ts";
+import { Attrs, type OpDefinition } from "../op.ts";
 import { type Absorbed, passThrough } from "./_fusion.ts";
 import { deferredChannelScale } from "./f32_channel_scale.ts";
 import { type ChainGate, gateAfter, type GemvLink } from "./_chain_gate.ts";
 import { convCallGeometry, type F32ConvStep, requireFloat } from "./f32_fast_ops.ts";
 import { sameDims } from "./f32_elementwise_ops.ts";
+import { pool2dGeometry } from "./f32_pool_ops.ts";
 
 /** A Conv fast op that may join a chain: its packed step and the value its fused epilogue ends in. */
 export interface ConvChainLink {
@@ -141,11 +145,67 @@ export function chainResiduals(
   return residuals;
 }
 
+/** Whether `node` is a pooling a chain can end in: a 2-D undilated MaxPool (no indices) or AveragePool, or a GlobalAveragePool. */
+function chainablePool(node: Node): boolean {
+  if (node.domain !== "" || node.outputs.filter((o) => o).length !== 1 || !node.outputs[0]) return false;
+  if (node.op === "GlobalAveragePool") return true;
+  if (node.op !== "MaxPool" && node.op !== "AveragePool") return false;
+  const attrs = new Attrs(node.attributes);
+  return attrs.ints("kernel_shape")?.length === 2 && attrs.ints("dilations", [1, 1]).every((d) => d === 1);
+}
+
+/**
+ * The poolings each chain without a residual, or lone fp32 conv (one in no chain), ends in, by tail: a 2-D
+ * MaxPool or AveragePool, a GlobalAveragePool, or the first then the second, each the only reader of the
+ * value before it (no graph output) and taken by no other fusion. The chain (a lone conv: a chain of one,
+ * see {@link withPooledConvs}) then runs on the last of them, the pools in kernel memory.
+ */
+export function chainPools(
+  graph: Graph,
+  readers: ReadonlyMap<string, readonly Node[]>,
+  chains: readonly ChainMember[][],
+  links: ReadonlyMap<Node, ConvChainLink>,
+  taken: ReadonlyMap<Node, unknown>,
+  residuals: ReadonlyMap<Node, ChainResidual>,
+): Map<Node, Node[]> {
+  const outputs = new Set(graph.outputs.map((o) => o.name));
+  /** The sole reader of `value` when it is a chainable pool nobody took and `value` is no graph output. */
+  const poolAfter = (value: string): Node | undefined => {
+    const list = readers.get(value);
+    const pool = list?.length === 1 ? list[0]! : undefined;
+    if (!pool || outputs.has(value) || taken.has(pool) || pool.inputs[0] !== value || !chainablePool(pool)) {
+      return undefined;
+    }
+    return pool;
+  };
+  const pools = new Map<Node, Node[]>();
+  const members = new Set(chains.flat());
+  const tails = [...chains.map((c) => c[c.length - 1] as Node), ...[...links.keys()].filter((n) => !members.has(n))];
+  for (const tail of tails) {
+    if (residuals.has(tail)) continue;
+    const first = poolAfter(links.get(tail)!.output);
+    if (!first) continue;
+    const second = first.op === "GlobalAveragePool" ? undefined : poolAfter(first.outputs[0]!);
+    pools.set(tail, second?.op === "GlobalAveragePool" ? [first, second] : [first]);
+  }
+  return pools;
+}
+
+/** `chains` and, after them, a chain of one for each lone conv `pools` holds an ending for. */
+export function withPooledConvs(
+  chains: readonly ChainMember[][],
+  pools: ReadonlyMap<Node, readonly Node[]>,
+): ChainMember[][] {
+  const tails = new Set(chains.map((c) => c[c.length - 1]));
+  return [...chains, ...[...pools.keys()].filter((t) => !tails.has(t)).map((t) => [t])];
+}
+
 /**
  * Sets the ops of each chain's members in `ops`: the head and middle convs, and the nodes of the blocks
  * between them, pass their input through; the tail runs the whole chain ({@link f32ConvChainOp}), or, when
- * the chain has a residual Add (`residuals`, by tail), passes its input through too and the Add runs the
- * chain. `def` is the Conv op definition, `defs` every op's (for the blocks' pools and Muls, and the Add).
+ * the chain has a residual Add (`residuals`, by tail) or ends in poolings (`pools`, by tail), passes its input
+ * through too and the Add or the last pooling runs the chain. `def` is the Conv op definition, `defs` every
+ * op's (for the blocks' pools and Muls, the Add and the poolings).
  */
 export function applyConvChains(
   kernels: Kernels,
@@ -156,6 +216,7 @@ export function applyConvChains(
   defs: ReadonlyMap<string, OpDefinition>,
   gemvs: ReadonlyMap<Node, GemvLink> = new Map(),
   residuals: ReadonlyMap<Node, ChainResidual> = new Map(),
+  pools: ReadonlyMap<Node, readonly Node[]> = new Map(),
 ): void {
   const fc = (n: Node) => links.get(n)?.step ?? gemvs.get(n)!.gemv;
   for (const chain of chains) {
@@ -163,20 +224,32 @@ export function applyConvChains(
     const tail = chain[chain.length - 1] as Node;
     const residual = residuals.get(tail);
     const add = residual ? defs.get("Add") : undefined;
+    const ending = pools.get(tail) ?? [];
+    const last = ending[ending.length - 1];
+    const lastDef = last ? defs.get(last.op) : undefined;
     for (const m of chain) {
       if (!isGate(m)) {
-        const runsChain = m === tail && !(residual && add);
+        const runsChain = m === tail && !(residual && add) && !lastDef;
         ops.set(m, runsChain ? f32ConvChainOp(kernels, def, steps) : passThrough(def, 0));
         continue;
       }
       for (const n of [m.pool, ...m.fc, m.mul]) ops.set(n, passThrough(defs.get(n.op)!, 0));
     }
     if (residual && add) ops.set(residual.add, f32ConvChainOp(kernels, add, steps, residual.input));
+    if (!last || !lastDef) continue;
+    for (const p of ending.slice(0, -1)) ops.set(p, passThrough(defs.get(p.op)!, 0));
+    ops.set(last, f32ConvChainOp(kernels, lastDef, [...steps, ...ending.map((pool) => ({ pool }))]));
   }
 }
 
-/** A step of a chain op: a conv, or the two 1×1 convs (fp32 or packed) of a block between two. */
-export type ChainStep = F32ConvStep | { gate: readonly [F32ConvStep | Conv2dChainGemv, F32ConvStep | Conv2dChainGemv] };
+/**
+ * A step of a chain op: a conv, the two 1×1 convs (fp32 or packed) of a block between two, or a pooling node
+ * at the end ({@link chainPools}).
+ */
+export type ChainStep =
+  | F32ConvStep
+  | { gate: readonly [F32ConvStep | Conv2dChainGemv, F32ConvStep | Conv2dChainGemv] }
+  | { pool: Node };
 
 /**
  * The op of a chain's tail: runs `steps` (head first) on input 0, the head's input. Each step's strides,
@@ -211,6 +284,18 @@ export function f32ConvChainOp(
       return [{ conv: step.prepared, strides, dilations, pads, activation: step.activation }, output];
     };
     const calls = steps.map((step): Conv2dChainEntry => {
+      if ("pool" in step) {
+        const [n, c] = dims as [number, number];
+        if (step.pool.op === "GlobalAveragePool") {
+          dims = [n, c, 1, 1];
+          return { globalAveragePool: true };
+        }
+        const attrs = new Attrs(step.pool.attributes);
+        const geometry = pool2dGeometry(dims, attrs)!; // chainablePool: 2-D, undilated, on a rank-4 conv output
+        dims = [n, c, geometry.oh, geometry.ow];
+        const includePad = attrs.int("count_include_pad", 0) !== 0;
+        return { pool: step.pool.op === "MaxPool" ? { op: "max" } : { op: "average", includePad }, geometry };
+      }
       if ("gate" in step) {
         const [fc1, fc2] = step.gate;
         const reduced = "packed" in fc1 ? fc1.packed.n : fc1.outChannels;

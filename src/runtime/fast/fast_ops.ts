@@ -38,7 +38,15 @@ import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
 import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
 import { f32MatMulOp } from "./f32_matmul_op.ts";
-import { applyConvChains, chainResiduals, type ConvChainLink, convChains, epilogueEnd } from "./f32_conv_chain_op.ts";
+import {
+  applyConvChains,
+  chainPools,
+  chainResiduals,
+  type ConvChainLink,
+  convChains,
+  epilogueEnd,
+  withPooledConvs,
+} from "./f32_conv_chain_op.ts";
 import { channelScaleBefore, f32ChannelScaleOp } from "./f32_channel_scale.ts";
 import {
   type ConstantLookup,
@@ -234,7 +242,8 @@ export function buildFastOps(
     if ((options.chainConvs ?? true) && conv) {
       const chains = convChains(graph, readers, links, gemvs);
       const residuals = chainResiduals(graph, readers, chains, links, ops);
-      applyConvChains(kernels, conv, chains, links, ops, OPS, gemvs, residuals);
+      const pools = chainPools(graph, readers, chains, links, ops, residuals);
+      applyConvChains(kernels, conv, withPooledConvs(chains, pools), links, ops, OPS, gemvs, residuals, pools);
     }
   }
 
