@@ -38,15 +38,8 @@ import { convTransposeGeometry, f32ConvTransposeOp } from "./f32_conv_transpose_
 import { f32ElementwiseOp } from "./f32_elementwise_ops.ts";
 import { f32LayerNormOp } from "./f32_layer_norm_ops.ts";
 import { f32MatMulOp } from "./f32_matmul_op.ts";
-import {
-  applyConvChains,
-  chainPools,
-  chainResiduals,
-  type ConvChainLink,
-  convChains,
-  epilogueEnd,
-  withPooledConvs,
-} from "./f32_conv_chain_op.ts";
+import { applyConvChains, type ConvChainLink, convChains, epilogueEnd } from "./f32_conv_chain_op.ts";
+import { chainPools, chainResiduals, withPooledConvs } from "./_chain_endings.ts";
 import { channelScaleBefore, f32ChannelScaleOp } from "./f32_channel_scale.ts";
 import {
   type ConstantLookup,
