@@ -1,8 +1,8 @@
 // A chain of fp32 convolutions run back to back in kernel memory: each step reads the previous one's output
 // there, planned and run by the one-call code of _conv2d.ts, so only the chain's input and output are copied;
-// a plan (the steps' descriptors written once) serves every run on one input size;
-// squeeze-and-excitation gates between steps run there too (_conv2d_chain_gate.ts), and a residual is added
-// to the last output there before it is copied out.
+// a plan (the steps' descriptors written once) serves every run on one input size. Squeeze-and-excitation
+// gates between steps run there too (_conv2d_chain_gate.ts), poolings may end the chain, and a residual is
+// added to the output there before it is copied out.
 import type { KernelModule } from "./kernel_module.ts";
 import { type Conv2dChainGate, gateBytes, type GateRun, planGate, runGate } from "./_conv2d_chain_gate.ts";
 import { checkInputScale, scaleImage } from "./_input_scale.ts";
@@ -87,6 +87,7 @@ export class Conv2dChainPlan extends OwnedBlock {
   readonly calls: readonly ConvCall[];
   /** Scratch bytes of each call. */
   readonly scratch: readonly number[];
+  /** The first convolution: the chain's input is its input. */
   readonly first: ConvCall;
   readonly batch: number;
   readonly height: number;
@@ -192,8 +193,8 @@ function planPool(
 /**
  * Runs a planned chain: per image, the input is copied in once, each step runs the kernel {@link conv2dF32}
  * would run (same choice, descriptor and scratch) between two ping-pong buffers, a gate scales the current
- * image in place ({@link Conv2dChainGate}), a residual is added, and only the last output is copied out, so the
- * result has the bits of the steps (and the Add) run one by one.
+ * image in place ({@link Conv2dChainGate}), poolings run their ops' kernels, a residual is added, and only the
+ * output is copied out, so the result has the bits of the steps (and the pools and the Add) run one by one.
  */
 export function runConv2dChainF32(
   module: KernelModule,
@@ -235,11 +236,13 @@ export function runConv2dChainF32(
       if (o.inputScale !== undefined) scaleImage(module, pa, c, chain.height * chain.width, o.inputScale, b, pk);
       let [px, py] = [pa, pb];
       for (const p of chain.entries) {
-        if (typeof p === "number") run(p, px, py);
-        else if ("fc" in p) {
+        // A gate scales the image in place; a conv or a pooling writes the other buffer.
+        if (typeof p === "object" && "fc" in p) {
           runGate(module, p, px, pg, gate.vectors, run);
           continue;
-        } else if ("pool" in p) {
+        }
+        if (typeof p === "number") run(p, px, py);
+        else if ("pool" in p) {
           runPool2d(module, p.pool.op === "max" ? "f32-maxpool2d" : "f32-avgpool2d", p.pool, p.g, px, py);
         } else runGlobalAveragePool(module, "f32-global-avgpool", p.means.planes, p.means.plane, px, py);
         [px, py] = [py, px];

@@ -157,7 +157,7 @@ export function applyConvChains(
 
 /**
  * A step of a chain op: a conv, the two 1×1 convs (fp32 or packed) of a block between two, or a pooling node
- * at the end ({@link chainPools}).
+ * at the end (`_chain_endings.ts`).
  */
 export type ChainStep =
   | F32ConvStep
@@ -170,7 +170,8 @@ export type ChainStep =
  * input size (the plan is kept until a run brings another size).
  * With `chainInput` it is the op of the chain's residual Add (`def` the Add's): the chain runs on that input
  * of the Add (the head's input, passed through by the tail) and the other is added to its output in kernel
- * memory; an operand of another shape or type is added by the Add's own kernel.
+ * memory; an operand of another shape or type is added by the Add's own kernel. With pooling steps at the end
+ * it is the op of the last pooling (`def` that pooling's), the poolings' geometry resolved with the steps'.
  */
 export function f32ConvChainOp(
   kernels: Kernels,
