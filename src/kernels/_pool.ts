@@ -71,13 +71,26 @@ export function pool2dF32(
   if (y.length !== outputs) {
     throw new RangeError(`pool2dF32 (${name}): out has ${y.length} elements, expected ${outputs} (${describe(g)})`);
   }
+  return throughKernelMemory(module, x, y, (px, py) => runPool2d(module, name, kind, g, px, py));
+}
+
+/**
+ * Copies `x` into one block of kernel memory, runs `kernel(px, py)` (input at `px`, output right after it)
+ * and copies the output into `y`, which it returns; the block is freed whatever happens.
+ */
+function throughKernelMemory(
+  module: KernelModule,
+  x: Float32Array,
+  y: Float32Array,
+  kernel: (px: number, py: number) => void,
+): Float32Array {
   const heap = module.heap;
-  const px = heap.alloc(4 * (inputs + outputs));
+  const px = heap.alloc(4 * (x.length + y.length));
   try {
-    heap.f32(px, inputs).set(x);
-    const py = px + 4 * inputs;
-    runPool2d(module, name, kind, g, px, py);
-    y.set(heap.f32(py, outputs));
+    heap.f32(px, x.length).set(x);
+    const py = px + 4 * x.length;
+    kernel(px, py);
+    y.set(heap.f32(py, y.length));
   } finally {
     heap.free(px);
   }
@@ -136,17 +149,7 @@ export function globalAveragePoolF32(
   if (y.length !== planes) {
     throw new RangeError(`globalAveragePoolF32 (${name}): out has ${y.length} elements, expected ${planes}`);
   }
-  const heap = module.heap;
-  const px = heap.alloc(4 * (x.length + planes));
-  try {
-    heap.f32(px, x.length).set(x);
-    const py = px + 4 * x.length;
-    runGlobalAveragePool(module, name, planes, plane, px, py);
-    y.set(heap.f32(py, planes));
-  } finally {
-    heap.free(px);
-  }
-  return y;
+  return throughKernelMemory(module, x, y, (px, py) => runGlobalAveragePool(module, name, planes, plane, px, py));
 }
 
 /** Runs the GlobalAveragePool kernel `name` on kernel memory: `planes` planes of `plane` floats at `px`, means to `py`. */

@@ -352,6 +352,7 @@ export class Kernels {
         this.#ran.add(e.pool.op === "max" ? this.names.maxPool2d : this.names.averagePool2d);
         continue;
       }
+      // A gate and a final GlobalAveragePool both take the plane means.
       this.#ran.add(this.names.globalAveragePool);
       if (!("fc" in e)) continue;
       for (const fc of e.fc) {

@@ -18,8 +18,8 @@
  * `f32_row_broadcast_ops.ts`; a spelled-out LayerNorm's ReduceMean/Pow/Sqrt `f32_layer_norm_ops.ts`).
  * Float32 Softmax/LogSoftmax over contiguous rows take `f32_softmax_op.ts`, whose own deterministic exp keeps
  * each output within 1 float32 ulp of the reference kernel. A run of fp32 Convs each read only by the next
- * runs as one op on the last (or on the residual Add that alone reads the last), its intermediates kept in
- * kernel memory (`f32_conv_chain_op.ts`).
+ * runs as one op on the last (or on the residual Add or the poolings that alone read the last:
+ * `_chain_endings.ts`), its intermediates kept in kernel memory (`f32_conv_chain_op.ts`).
  * @module
  */
 import type { Graph, Model, Node } from "../../graph/graph.ts";
